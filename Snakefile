@@ -1,0 +1,22 @@
+# brainlike: how brain-like are self-supervised models?
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+report: "report/workflow.rst"
+
+
+include: "rules/common.smk"
+include: "rules/simulate.smk"
+include: "rules/acquire.smk"
+include: "rules/preprocess.smk"
+
+
+rule all:
+    input:
+        all_targets,
+    default_target: True

@@ -1,0 +1,23 @@
+# DataLad acquisition: clone the configured source, get only the selected files.
+
+
+rule acquire:
+    input:
+        simulated_source,
+    output:
+        clone=directory("data/raw/{name}"),
+        manifest="data/raw/{name}.manifest.json",
+    params:
+        source=dataset_source,
+        paths=dataset_paths,
+    log:
+        "logs/acquire/{name}.log",
+    benchmark:
+        "benchmarks/acquire/{name}.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=120,
+    conda:
+        "../envs/brainlike.yaml"
+    script:
+        "../workflow_scripts/acquire.py"

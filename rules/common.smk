@@ -1,0 +1,99 @@
+# Validation, wildcard constraints and the target/input functions; logic lives in brainlike.
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from brainlike.config import Corpus, ListeningDataset
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+LISTENING = {
+    name: ListeningDataset.from_config(name, spec)
+    for name, spec in config["listening"].items()
+}
+CORPORA = {name: Corpus.from_config(name, spec) for name, spec in config["corpora"].items()}
+_shared = set(LISTENING) & set(CORPORA)
+if _shared:
+    raise WorkflowError(f"dataset names used twice (listening and corpora): {sorted(_shared)}")
+
+
+
+def _selected(kind, configured):
+    chosen = config["targets"].get(kind)
+    if chosen is None:
+        return list(configured)
+    unknown = sorted(set(chosen) - set(configured))
+    if unknown:
+        raise WorkflowError(f"targets.{kind} names {unknown}, not configured under {kind}")
+    return chosen
+
+
+TARGET_LISTENING = _selected("listening", LISTENING)
+TARGET_CORPORA = _selected("corpora", CORPORA)
+
+
+wildcard_constraints:
+    dataset=r"[A-Za-z0-9][A-Za-z0-9_-]*",
+    corpus=r"[A-Za-z0-9][A-Za-z0-9_-]*",
+    name=r"[A-Za-z0-9][A-Za-z0-9_-]*",
+    collection=r"[A-Za-z0-9][A-Za-z0-9_-]*",
+    subject=r"sub-[A-Za-z0-9]+",
+    task=r"[A-Za-z0-9]+",
+
+
+def listening_targets(ds):
+    prefix = f"data/parquet/{ds.name}"
+    targets = [f"{prefix}/vertices.parquet"]
+    targets += [f"{prefix}/stimuli/task-{t}.parquet" for t in ds.tasks]
+    targets += [f"{prefix}/responses/{s}_task-{t}.parquet" for s, t in ds.runs()]
+    if ds.groundtruth:
+        targets.append(f"{prefix}/groundtruth.parquet")
+    return targets
+
+
+def all_targets(wildcards):
+    targets = []
+    for name in TARGET_LISTENING:
+        targets += listening_targets(LISTENING[name])
+    for name in TARGET_CORPORA:
+        targets += [f"data/corpora/{name}/{c}" for c in CORPORA[name].collections]
+    return targets
+
+
+def _dataset(name):
+    if name in LISTENING:
+        return LISTENING[name]
+    if name in CORPORA:
+        return CORPORA[name]
+    raise WorkflowError(f"no dataset or corpus named {name!r} in the config")
+
+
+def simulated_source(wildcards):
+    """The generator's publication record, for datasets the workflow simulates itself."""
+    name = wildcards.name
+    if name in LISTENING and LISTENING[name].simulate is not None:
+        return [f"data/sources/{name}.listening.json"]
+    if name in CORPORA and CORPORA[name].simulate is not None:
+        return [f"data/sources/{name}.corpus.json"]
+    return []
+
+
+def dataset_source(wildcards):
+    return _dataset(wildcards.name).source
+
+
+def dataset_paths(wildcards):
+    return _dataset(wildcards.name).files_to_get()
+
+
+def raw_root(wildcards, input):
+    """The DataLad clone that an acquisition manifest describes."""
+    return input.manifest.removesuffix(".manifest.json")
+
+
+def listening_spec(wildcards):
+    return config["listening"][wildcards.dataset]
+
+
+def corpus_spec(wildcards):
+    return config["corpora"][wildcards.corpus]

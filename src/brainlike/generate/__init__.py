@@ -1,0 +1,1 @@
+"""Generators for the embedded default datasets (same layout as the real ones)."""

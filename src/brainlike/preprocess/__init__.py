@@ -1,0 +1,1 @@
+"""Raw dataset files to validated Parquet."""
