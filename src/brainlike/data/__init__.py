@@ -1,0 +1,1 @@
+"""Streaming access to the Parquet corpora for training."""

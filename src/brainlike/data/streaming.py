@@ -1,0 +1,72 @@
+"""Stream random crops from sharded utterance/1 corpora without loading a corpus into memory.
+
+The unit of reading is one Parquet row group (a few chapters); each DataLoader worker takes
+its own share of row groups and seeds its generator from (seed, epoch, worker id), so the
+same seed gives the same crops whatever the machine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import torch
+from torch.utils.data import IterableDataset, get_worker_info
+
+from brainlike.io.schemas import check_schema
+
+
+def row_groups(directories: list[str | Path]) -> list[tuple[Path, int]]:
+    """(shard, row group) pairs of every shard listed in the directories' index.json."""
+    units = []
+    for directory in map(Path, directories):
+        index = json.loads((directory / "index.json").read_text())
+        for shard in index["shards"]:
+            path = directory / shard["file"]
+            check_schema(path, "utterance/1")
+            units += [(path, g) for g in range(pq.ParquetFile(path).num_row_groups)]
+    return units
+
+
+class CropStream(IterableDataset):
+    """Random fixed-length crops of corpus audio.
+
+    Yields dicts with ``audio`` (crop_samples,) float32, ``length`` (valid samples; shorter
+    chapters are zero-padded) and ``utt_id``.
+    """
+
+    def __init__(self, directories: list[str | Path], crop_seconds: float, seed: int,
+                 crops_per_chapter: int = 4, sample_rate: int = 16000) -> None:
+        self.units = row_groups(directories)
+        if not self.units:
+            raise ValueError(f"no Parquet row groups under {directories}")
+        self.crop = int(round(crop_seconds * sample_rate))
+        self.seed, self.crops_per_chapter, self.epoch = seed, crops_per_chapter, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[dict]:
+        info = get_worker_info()
+        worker, workers = (info.id, info.num_workers) if info else (0, 1)
+        rng = np.random.default_rng([self.seed, self.epoch, worker])
+        order = rng.permutation(len(self.units))[worker::workers]
+        for i in order:
+            path, group = self.units[i]
+            table = pq.ParquetFile(path).read_row_group(group, columns=["utt_id", "audio"])
+            audio_col = table.column("audio")
+            for r in rng.permutation(table.num_rows):
+                pcm = audio_col[int(r)].values.to_numpy(zero_copy_only=False)
+                for _ in range(self.crops_per_chapter):
+                    yield self._crop(pcm, rng, str(table.column("utt_id")[int(r)]))
+
+    def _crop(self, pcm: np.ndarray, rng: np.random.Generator, utt_id: str) -> dict:
+        start = int(rng.integers(0, max(1, len(pcm) - self.crop + 1)))
+        piece = pcm[start:start + self.crop].astype(np.float32) / 32768.0
+        out = np.zeros(self.crop, np.float32)
+        out[:len(piece)] = piece
+        return {"audio": torch.from_numpy(out), "length": len(piece), "utt_id": utt_id,
+                "start": start}
