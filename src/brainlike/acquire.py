@@ -108,7 +108,7 @@ def acquire(source: str, dest: str | Path, paths: Sequence[str]) -> dict:
             raise InputError(source, f"the dataset has no {missing[:5]}"
                              f"{' and more' if len(missing) > 5 else ''} "
                              "(check subjects/tasks in the config)")
-        _run(["datalad", "get", "-d", str(tmp), "--", *paths], source)
+        _run(["datalad", "get", "-d", ".", "--", *paths], source, cwd=tmp)
         manifest = _manifest(tmp, source, paths)
         absent = [f["path"] for f in manifest["files"] if not f["present"]]
         if absent:

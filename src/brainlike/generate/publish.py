@@ -37,6 +37,7 @@ def _run(cmd: list[str], cwd: Path) -> str:
 
 def make_dataset(root: Path, message: str) -> dict:
     """Turn the tree at ``root`` into a saved DataLad dataset; return its id and commit."""
+    root = root.resolve()
     _run(["datalad", "create", "--force", str(root)], cwd=root.parent)
     with (root / ".gitattributes").open("a") as f:
         f.write(GITATTRIBUTES)
