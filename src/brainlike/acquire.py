@@ -109,6 +109,9 @@ def acquire(source: str, dest: str | Path, paths: Sequence[str]) -> dict:
                              f"{' and more' if len(missing) > 5 else ''} "
                              "(check subjects/tasks in the config)")
         _run(["datalad", "get", "-d", ".", "--", *paths], source, cwd=tmp)
+        # Snakemake stamps directory outputs; keep its marker out of the clone's status.
+        with (tmp / ".git" / "info" / "exclude").open("a") as f:
+            f.write(".snakemake_timestamp\n")
         manifest = _manifest(tmp, source, paths)
         absent = [f["path"] for f in manifest["files"] if not f["present"]]
         if absent:

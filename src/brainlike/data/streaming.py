@@ -52,8 +52,12 @@ class CropStream(IterableDataset):
     def __iter__(self) -> Iterator[dict]:
         info = get_worker_info()
         worker, workers = (info.id, info.num_workers) if info else (0, 1)
-        rng = np.random.default_rng([self.seed, self.epoch, worker])
-        order = rng.permutation(len(self.units))[worker::workers]
+        # One permutation shared by all workers (so their slices partition the row groups),
+        # and an independent crop generator per worker (a spawned child, not [.., worker]:
+        # trailing zeros in a seed list do not change the SeedSequence).
+        seeds = np.random.SeedSequence([self.seed, self.epoch])
+        order = np.random.default_rng(seeds).permutation(len(self.units))[worker::workers]
+        rng = np.random.default_rng(seeds.spawn(workers)[worker])
         for i in order:
             path, group = self.units[i]
             table = pq.ParquetFile(path).read_row_group(group, columns=["utt_id", "audio"])

@@ -1,0 +1,54 @@
+"""Run the real snakemake on a copy of the workflow in a temporary directory."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOW_FILES = ["Snakefile", "rules", "workflow_scripts", "schemas", "envs", "report",
+                  "config.yaml", "config"]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+
+def copy_workflow(dest: Path) -> Path:
+    for name in WORKFLOW_FILES:
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    return dest
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([SNAKEMAKE, *args], cwd=workdir, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def small_config(workdir: Path) -> dict:
+    """The default config shrunk to a few minutes of stories and corpus audio."""
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    ds = config["listening"]["narratives-sim"]
+    ds["simulate"].update(stories_per_language=1, story_minutes=0.5, subjects_per_language=2)
+    ds["subjects"] = ["sub-001", "sub-002", "sub-003", "sub-005"]  # sub-004/006 left out
+    ds["tasks"] = ["en1", "fr1", "zh1"]
+    ds["exclude"] = [{"subject": "sub-005", "task": "zh1", "reason": "test exclusion"}]
+    corpus = config["corpora"]["speech-sim"]
+    corpus["simulate"].update(hours={"en": 0.05, "fr": 0.02, "zh": 0.02, "nonspeech": 0.02},
+                              chapter_minutes=0.5, speakers=2)
+    corpus["shard_minutes"] = 1.0
+    return config
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workflow copy run to completion on the small config (shared by the workflow tests)."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("wf"))
+    (workdir / "config.yaml").write_text(yaml.safe_dump(small_config(workdir)))
+    snakemake(workdir, "--cores", "2")
+    return workdir

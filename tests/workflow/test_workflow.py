@@ -1,0 +1,107 @@
+"""The real snakemake on a small config: DataLad acquisition to validated Parquet."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from brainlike.io.schemas import check_schema, read_metadata, read_table
+from tests.workflow.conftest import REPO, copy_workflow, small_config, snakemake
+
+pytestmark = pytest.mark.workflow
+
+RUNS = [(s, t) for s in ("sub-001", "sub-002", "sub-003", "sub-005") for t in ("en1", "fr1", "zh1")
+        if (s, t) != ("sub-005", "zh1")]
+
+
+def test_all_parquet_targets_are_built_and_valid(small_run: Path) -> None:
+    base = small_run / "data" / "parquet" / "narratives-sim"
+    vertices = read_table(base / "vertices.parquet", "vertices/1").to_pandas()
+    assert len(vertices) == 2 * 642
+    assert set(vertices["roi_name"]) >= {"early_auditory", "mid_temporal", "high_language",
+                                         "control"}
+    for task in ("en1", "fr1", "zh1"):
+        stim = read_table(base / "stimuli" / f"task-{task}.parquet", "utterance/1")
+        assert stim.column("sample_rate")[0].as_py() == 16000
+        assert len(stim.column("words")[0]) > 20
+    for subject, task in RUNS:
+        path = base / "responses" / f"{subject}_task-{task}.parquet"
+        check_schema(path, "responses/1")
+        run = read_metadata(path, "brainlike.run")
+        table = pq.read_table(path)
+        assert table.num_rows == run["volumes_in_scan"] - 4  # trim.start_trs = 4
+        assert table.column("time")[0].as_py() == pytest.approx(0.0)  # lead-in trimmed away
+    assert not (base / "responses" / "sub-005_task-zh1.parquet").exists()  # excluded
+    truth = read_table(base / "groundtruth.parquet", "groundtruth/1").to_pandas()
+    assert set(truth["subject"]) == {"sub-001", "sub-002", "sub-003", "sub-005"}
+    for collection in ("en", "fr", "zh", "nonspeech"):
+        index = json.loads((small_run / "data" / "corpora" / "speech-sim" / collection /
+                            "index.json").read_text())
+        assert index["seconds"] > 0 and index["shards"]
+
+
+def test_clone_is_clean_from_the_configured_source_with_only_selected_content(
+        small_run: Path) -> None:
+    clone = small_run / "data" / "raw" / "narratives-sim"
+    status = subprocess.run(["datalad", "status"], cwd=clone, capture_output=True, text=True)
+    assert status.returncode == 0 and "clean" in status.stdout
+    origin = subprocess.run(["git", "remote", "get-url", "origin"], cwd=clone, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    assert Path(origin) == (small_run / "data" / "sources" / "narratives-sim").resolve()
+    func = clone / "derivatives" / "afni-nosmooth"
+    got = func / "sub-001" / "func" / "sub-001_task-en1_space-fsaverage6_hemi-L_desc-clean.func.gii"
+    skipped = func / "sub-004" / "func" / "sub-004_task-en1_space-fsaverage6_hemi-L_desc-clean.func.gii"
+    excluded = func / "sub-005" / "func" / "sub-005_task-zh1_space-fsaverage6_hemi-R_desc-clean.func.gii"
+    assert got.exists()
+    assert skipped.is_symlink() and not skipped.exists()  # in the tree, content not fetched
+    assert excluded.is_symlink() and not excluded.exists()
+    manifest = json.loads((small_run / "data" / "raw" / "narratives-sim.manifest.json").read_text())
+    assert all(f["present"] for f in manifest["files"])
+    assert any(f["path"] == str(got.relative_to(clone)) and f["annex_key"]
+               for f in manifest["files"])
+
+
+def test_rebuilding_one_target_reruns_only_its_job(small_run: Path) -> None:
+    target = "data/parquet/narratives-sim/responses/sub-002_task-fr1.parquet"
+    other = small_run / "data/parquet/narratives-sim/responses/sub-001_task-fr1.parquet"
+    before = other.stat().st_mtime_ns
+    proc = snakemake(small_run, "--cores", "1", target, "--forcerun", "responses_parquet")
+    assert "1 of 1 steps (100%) done" in proc.stderr
+    assert "rule responses_parquet" in proc.stderr and "rule acquire" not in proc.stderr
+    assert other.stat().st_mtime_ns == before
+    assert "Nothing to be done" in snakemake(small_run, "--cores", "1", "-n").stderr + \
+        snakemake(small_run, "--cores", "1", "-n").stdout
+
+
+@pytest.mark.parametrize("mutate, key", [
+    (lambda c: c["listening"]["narratives-sim"].update(subjectz=["sub-001"]), "subjectz"),
+    (lambda c: c["listening"]["narratives-sim"].update(tr="fast"), "fast"),
+    (lambda c: c.update(sead=1), "sead"),
+])
+def test_config_typos_fail_validation_naming_the_key(tmp_path: Path, mutate, key: str) -> None:
+    workdir = copy_workflow(tmp_path)
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    mutate(config)
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(workdir, "-n", check=False)
+    assert proc.returncode != 0
+    assert key in proc.stderr + proc.stdout
+    assert not (workdir / "data").exists()
+
+
+def test_narratives_preset_plans(tmp_path: Path) -> None:
+    workdir = copy_workflow(tmp_path)
+    proc = snakemake(workdir, "-n", "--configfile", "config/presets/narratives.yaml")
+    out = proc.stdout + proc.stderr
+    assert "acquire" in out and "responses_parquet" in out
+    assert "simulate_listening" not in out  # the preset builds only the real dataset
+
+
+def test_lint_is_clean(tmp_path: Path) -> None:
+    proc = snakemake(copy_workflow(tmp_path), "--lint", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
