@@ -105,3 +105,19 @@ def test_narratives_preset_plans(tmp_path: Path) -> None:
 def test_lint_is_clean(tmp_path: Path) -> None:
     proc = snakemake(copy_workflow(tmp_path), "--lint", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_unreachable_source_fails_naming_the_url(tmp_path: Path) -> None:
+    workdir = copy_workflow(tmp_path)
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    ds = config["listening"]["narratives-sim"]
+    ds.update(source="http://127.0.0.1:9/offline-dataset", simulate=None)
+    config["targets"] = {"listening": ["narratives-sim"], "corpora": []}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(workdir, "--cores", "1", "data/raw/narratives-sim.manifest.json",
+                     check=False)
+    assert proc.returncode != 0
+    log = (workdir / "logs" / "acquire" / "narratives-sim.log").read_text()
+    assert "http://127.0.0.1:9/offline-dataset" in log
+    assert not (workdir / "data" / "raw" / "narratives-sim").exists()
+    assert not (workdir / "data" / "raw" / "narratives-sim.manifest.json").exists()

@@ -16,7 +16,7 @@ import numpy as np
 import soundfile as sf
 
 from brainlike.config import Corpus
-from brainlike.generate.espeak import available_variants
+from brainlike.generate.espeak import SPEAKER_VARIANTS
 from brainlike.generate.sounds import soundscape
 from brainlike.generate.speech import synthesize_story, write_gentle_alignment
 
@@ -30,7 +30,7 @@ def speakers(collection: str, n: int, seed: int) -> list[str]:
     """``n`` speaker ids for a collection: espeak voice variants, or sound sources."""
     if collection == NONSPEECH:
         return [f"scene{i + 1:02d}" for i in range(n)]
-    variants = sorted(available_variants())
+    variants = sorted(SPEAKER_VARIANTS)  # the variants that sound like ordinary speakers
     rng = np.random.default_rng([seed, _STREAM, sum(map(ord, collection))])
     return [str(v) for v in rng.choice(variants, size=min(n, len(variants)), replace=False)]
 
@@ -45,8 +45,7 @@ def _chapter(args: tuple[Path, str, str, int, float, int]) -> float:
     else:
         speech = synthesize_story(collection, seconds, rng, voice_variant=speaker)
         audio, sr = speech.audio, speech.sample_rate
-        write_gentle_alignment(speech, " ".join(speech.words["word"]),
-                               stem.with_suffix(".align.json"))
+        write_gentle_alignment(speech, None, stem.with_suffix(".align.json"))
     sf.write(stem.with_suffix(".wav"), audio, sr, subtype="PCM_16")
     return len(audio) / sr
 

@@ -23,7 +23,7 @@ from brainlike.config import ListeningDataset
 from brainlike.generate.drivers import compute_drivers
 from brainlike.generate.languages import word_log_frequency
 from brainlike.generate.listeners import simulate_subject
-from brainlike.generate.speech import synthesize_story, write_gentle_alignment
+from brainlike.generate.speech import story_transcript, synthesize_story, write_gentle_alignment
 from brainlike.generate.speech_types import Speech
 from brainlike.generate.surface import make_hemisphere, write_label_gifti, write_surface_gifti
 
@@ -73,7 +73,7 @@ def build_listening_dataset(ds: ListeningDataset, seed: int, root: Path) -> dict
         gentle = root / "stimuli" / "gentle" / task
         gentle.mkdir(parents=True, exist_ok=True)
         sf.write(root / ds.audio(task), speech.audio, speech.sample_rate, subtype="PCM_16")
-        transcript = " ".join(speech.words["word"])
+        transcript = story_transcript(speech)
         (gentle / "transcript.txt").write_text(transcript + "\n")
         write_gentle_alignment(speech, transcript, gentle / "align.json")
         log.info("story %s: %.1f s, %d words", task, speech.duration, len(speech.words))

@@ -36,7 +36,10 @@ def read_gentle(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or "word" not in entry:
             raise InputError(path, f"word entry {i} is malformed: {entry!r:.80}")
-        if entry.get("case") != "success" or "start" not in entry or "end" not in entry:
+        timed = "start" in entry and "end" in entry
+        if entry.get("case") == "success" and not timed:
+            raise InputError(path, f"word {i} ({entry['word']!r}) is 'success' without times")
+        if entry.get("case") != "success":  # not-found-in-audio / not-found-in-transcript
             skipped += 1
             continue
         start, end = float(entry["start"]), float(entry["end"])
@@ -59,5 +62,6 @@ def read_gentle(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
                     len(entries))
     if not words:
         raise InputError(path, "alignment holds no aligned words")
-    return (pd.DataFrame(words, columns=["word", "onset", "offset", "sentence", "position"]),
-            pd.DataFrame(phonemes, columns=["phoneme", "onset", "offset", "word_index"]))
+    words_df = pd.DataFrame(words, columns=["word", "onset", "offset", "sentence", "position"])
+    words_df.attrs["n_not_found"] = skipped
+    return words_df, pd.DataFrame(phonemes, columns=["phoneme", "onset", "offset", "word_index"])
