@@ -120,7 +120,12 @@ def roi_labels(
         raise ValueError(f"faces must be (m, 3), found shape {faces.shape}")
     if hemi not in _HEMI_STRUCTURE:
         raise ValueError(f"hemi must be 'left' or 'right', found {hemi!r}")
-    sizes = dict(DEFAULT_PATCH_SIZES if patch_sizes is None else patch_sizes)
+    if patch_sizes is None:
+        # The defaults are for level 3 (642 vertices); keep the same cortical fractions at
+        # other resolutions so a coarse test surface still has all four ROIs.
+        scale = len(vertices) / 642
+        patch_sizes = {k: max(3, round(v * scale)) for k, v in DEFAULT_PATCH_SIZES.items()}
+    sizes = dict(patch_sizes)
     seed_dirs = dict(LEFT_SEEDS if seeds is None else seeds)
     unknown = set(sizes) - (set(ROI_NAMES) - {0})
     if unknown:
