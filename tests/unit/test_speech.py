@@ -152,3 +152,13 @@ def test_espeak_events_and_errors() -> None:
     with pytest.raises(ValueError, match="xx"):
         synthesize_story("xx", 1.0, np.random.default_rng(0))
     assert set(espeak.SPEAKER_VARIANTS) <= set(espeak.available_variants())
+
+
+def test_story_and_corpus_pools_never_share_a_sentence() -> None:
+    from brainlike.generate.speech import CORPUS_POOL, STORY_POOL, sentence_pool
+
+    for pool in (STORY_POOL, CORPUS_POOL):
+        speech = synthesize_story("fr", 20.0, np.random.default_rng(4), pool=pool)
+        sentences = speech.words.groupby("sentence")["word"].apply(list)
+        assert len(sentences) >= 2
+        assert all(sentence_pool(words) == pool for words in sentences)

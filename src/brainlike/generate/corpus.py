@@ -18,7 +18,7 @@ import soundfile as sf
 from brainlike.config import Corpus
 from brainlike.generate.espeak import SPEAKER_VARIANTS
 from brainlike.generate.sounds import soundscape
-from brainlike.generate.speech import synthesize_story, write_gentle_alignment
+from brainlike.generate.speech import CORPUS_POOL, synthesize_story, write_gentle_alignment
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ def _chapter(args: tuple[Path, str, str, int, float, int]) -> float:
     if collection == NONSPEECH:
         audio, sr = soundscape(seconds, rng), 22050
     else:
-        speech = synthesize_story(collection, seconds, rng, voice_variant=speaker)
+        speech = synthesize_story(collection, seconds, rng, voice_variant=speaker,
+                                  pool=CORPUS_POOL)
         audio, sr = speech.audio, speech.sample_rate
         write_gentle_alignment(speech, None, stem.with_suffix(".align.json"))
     sf.write(stem.with_suffix(".wav"), audio, sr, subtype="PCM_16")

@@ -23,7 +23,8 @@ from brainlike.config import ListeningDataset
 from brainlike.generate.drivers import compute_drivers
 from brainlike.generate.languages import word_log_frequency
 from brainlike.generate.listeners import simulate_subject
-from brainlike.generate.speech import story_transcript, synthesize_story, write_gentle_alignment
+from brainlike.generate.speech import (STORY_POOL, story_transcript, synthesize_story,
+                                       write_gentle_alignment)
 from brainlike.generate.speech_types import Speech
 from brainlike.generate.surface import make_hemisphere, write_label_gifti, write_surface_gifti
 
@@ -68,7 +69,7 @@ def build_listening_dataset(ds: ListeningDataset, seed: int, root: Path) -> dict
     for task in sim.tasks:
         lang, k = task[:2], int(task[2:])
         rng = np.random.default_rng([seed, 7, sim.languages.index(lang), k])
-        speech = synthesize_story(lang, sim.story_minutes * 60.0, rng)
+        speech = synthesize_story(lang, sim.story_minutes * 60.0, rng, pool=STORY_POOL)
         stories[task] = speech
         gentle = root / "stimuli" / "gentle" / task
         gentle.mkdir(parents=True, exist_ok=True)

@@ -142,14 +142,26 @@ def _speaker(language: str, variant: str | None) -> tuple[float, float, int]:
     return float(r.uniform(155, 185)), float(r.uniform(38, 62)), int(r.integers(40, 71))
 
 
+#: Sentence pools: listening stories and training corpora draw from disjoint halves of the
+#: grammar's sentences, so no training utterance repeats a sentence a listener heard.
+STORY_POOL, CORPUS_POOL = 0, 1
+
+
+def sentence_pool(words: list[str]) -> int:
+    """The pool (0 or 1) a sentence belongs to: a stable hash of its lower-cased words."""
+    return zlib.crc32(" ".join(words).lower().encode("utf-8")) % 2
+
+
 def _sentence(language: str, voice: str, variant: str | None,
-              speaker: tuple[float, float, int], rng: np.random.Generator
-              ) -> tuple[list[str], str, np.ndarray, _Alignment, float]:
+              speaker: tuple[float, float, int], rng: np.random.Generator,
+              pool: int | None = None) -> tuple[list[str], str, np.ndarray, _Alignment, float]:
     """Draws and synthesises one aligned sentence: (words, text, audio (samples,) float32 with
     its gain applied, alignment, pause in seconds to put after it)."""
     base_rate, base_pitch, pitch_range = speaker
     for _attempt in range(_MAX_RETRIES):
         tokens = generate_sentence(language, rng)
+        while pool is not None and sentence_pool(sentence_words(tokens)) != pool:
+            tokens = generate_sentence(language, rng)
         words = sentence_words(tokens)
         text, spans = sentence_text(language, tokens)
         rate = int(np.clip(round(base_rate + rng.normal(0.0, 10.0)), *_RATE_RANGE))
@@ -167,7 +179,7 @@ def _sentence(language: str, voice: str, variant: str | None,
 
 
 def synthesize_story(language: str, duration_s: float, rng: np.random.Generator,
-                     voice_variant: str | None = None) -> Speech:
+                     voice_variant: str | None = None, pool: int | None = None) -> Speech:
     """Synthesises about ``duration_s`` seconds of story in ``language`` ("en", "fr", "zh").
 
     Starts with 0.3-1.0 s of silence, then sentences separated by 0.2-1.2 s pauses, each with
@@ -179,6 +191,7 @@ def synthesize_story(language: str, duration_s: float, rng: np.random.Generator,
     any of ``espeak.available_variants()`` works) or None for the plain voice; each variant
     also gets its own fixed base rate, pitch and pitch range. Returns ``Speech`` with audio
     (samples,) float32 at 22,050 Hz; ``speech.words.attrs["transcript"]`` holds the text.
+    ``pool`` (``STORY_POOL``/``CORPUS_POOL``) restricts sentences to one half of the grammar.
     Deterministic given the state of ``rng``.
     """
     if not duration_s > 0:
@@ -194,7 +207,7 @@ def synthesize_story(language: str, duration_s: float, rng: np.random.Generator,
     gap = 0  # pause owed before the next sentence
     while True:
         words, text, audio, (onsets, offsets, phones), pause = _sentence(
-            language, voice, voice_variant, speaker, rng)
+            language, voice, voice_variant, speaker, rng, pool)
         start = cursor + gap
         if texts and start + len(audio) - target > target - cursor:
             break
