@@ -1,0 +1,1 @@
+"""Brain scores: cross-validated ridge encoding models, noise ceilings and their statistics."""
