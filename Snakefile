@@ -14,6 +14,8 @@ include: "rules/common.smk"
 include: "rules/simulate.smk"
 include: "rules/acquire.smk"
 include: "rules/preprocess.smk"
+include: "rules/train.smk"
+include: "rules/features.smk"
 
 
 rule all:

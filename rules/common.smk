@@ -39,6 +39,7 @@ wildcard_constraints:
     collection=r"[A-Za-z0-9][A-Za-z0-9_-]*",
     subject=r"sub-[A-Za-z0-9]+",
     task=r"[A-Za-z0-9]+",
+    model=r"[A-Za-z0-9][A-Za-z0-9_-]*",
 
 
 def listening_targets(ds):
@@ -89,6 +90,32 @@ def dataset_paths(wildcards):
 def raw_root(wildcards, input):
     """The DataLad clone that an acquisition manifest describes."""
     return input.manifest.removesuffix(".manifest.json")
+
+
+SCORED = list(config["models"]) + list(config["baselines"])
+
+
+def model_spec(wildcards):
+    if wildcards.model not in config["models"]:
+        raise WorkflowError(f"no model named {wildcards.model!r} under `models` in the config")
+    return config["models"][wildcards.model]
+
+
+def feature_inputs(wildcards):
+    """The story (all stories, for inventories shared across them) and the model, if any."""
+    ds = LISTENING[wildcards.dataset]
+    stories = [f"data/parquet/{ds.name}/stimuli/task-{t}.parquet" for t in ds.tasks]
+    inputs = {"stimulus": f"data/parquet/{ds.name}/stimuli/task-{wildcards.task}.parquet",
+              "stories": stories}
+    if wildcards.model in config["models"]:
+        inputs["model"] = f"models/{wildcards.model}/model.pt"
+    elif wildcards.model not in config["baselines"]:
+        raise WorkflowError(f"{wildcards.model!r} is neither a configured model nor a baseline")
+    return inputs
+
+
+def dataset_tr(wildcards):
+    return LISTENING[wildcards.dataset].tr
 
 
 def listening_spec(wildcards):

@@ -28,6 +28,15 @@ vertices/1 -- one file per dataset: the vertex table
     vertex int32 (global id), hemi string (L/R), index int32 (vertex in its hemisphere),
     roi int16, roi_name string
 
+features/1 -- one file per dataset, model and story: every layer on the story's volume grid
+    layer        string   layer name (``conv1``, ``transformer4``, ``spectrogram``, ...)
+    volume       int32    volume index on the story-locked grid (volume i starts i*TR after
+                          the story onset)
+    time         float64  ``volume * tr`` seconds
+    values       list<float32>  the layer's regressors (HRF-convolved, or FIR-delayed)
+    one row group per layer, so a reader fetches one layer without the others; metadata
+    ``brainlike.features`` (JSON: tr, rate, response, scaling, layers with their widths).
+
 groundtruth/1 -- simulated datasets only: the planted answer per subject and vertex
     subject string, vertex int32, roi int16, driver string, signal_var float64,
     noise_var float64, snr float64, ceiling_r float64
@@ -74,6 +83,12 @@ GROUNDTRUTH = pa.schema([
 ])
 
 
+FEATURES = pa.schema([
+    ("layer", pa.string()), ("volume", pa.int32()), ("time", pa.float64()),
+    ("values", pa.list_(pa.float32())),
+])
+
+
 def responses_schema(n_vertices: int) -> pa.Schema:
     """responses/1 for a run with ``n_vertices`` kept vertices."""
     return pa.schema([
@@ -86,6 +101,7 @@ SCHEMAS: dict[str, pa.Schema | None] = {
     "utterance/1": UTTERANCE,
     "vertices/1": VERTICES,
     "groundtruth/1": GROUNDTRUTH,
+    "features/1": FEATURES,
     "responses/1": None,  # the list size depends on the run; checked by _check_responses
 }
 

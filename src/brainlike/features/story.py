@@ -1,0 +1,90 @@
+"""One story's features for one model or baseline, every layer on the volume grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from brainlike.features import baselines
+from brainlike.features.layers import windowed_layers
+from brainlike.features.timeline import n_volumes, scale, to_volumes
+from brainlike.io.schemas import read_table
+from brainlike.preprocess.utterances import row_audio
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """How activations become regressors (the ``features`` section of the config)."""
+
+    rate: float = 50.0
+    window_s: float = 5.0
+    context_s: float = 10.0
+    scaling: str = "zscore"
+    response: str = "hrf"
+    fir_delays: tuple[int, ...] = (2, 3, 4, 5, 6)
+    tail_s: float = 20.0
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FeatureSpec:
+        return cls(**{**d, "fir_delays": tuple(d.get("fir_delays", cls.fir_delays))})
+
+
+@dataclass
+class Stimulus:
+    """A story read back from utterance/1: audio (samples,) float32 and its alignment."""
+
+    task: str
+    audio: np.ndarray
+    sample_rate: int
+    words: pd.DataFrame
+    phonemes: pd.DataFrame
+
+    @property
+    def duration(self) -> float:
+        return len(self.audio) / self.sample_rate
+
+    @classmethod
+    def read(cls, path: str | Path) -> Stimulus:
+        table = read_table(path, "utterance/1")
+        return cls(task=table.column("utt_id")[0].as_py(), audio=row_audio(table, 0),
+                   sample_rate=table.column("sample_rate")[0].as_py(),
+                   words=pd.DataFrame(table.column("words")[0].as_py()),
+                   phonemes=pd.DataFrame(table.column("phonemes")[0].as_py()))
+
+
+def frame_features(kind: str, stimulus: Stimulus, others: list[Stimulus], spec: FeatureSpec,
+                   model=None, device=None) -> dict[str, np.ndarray]:
+    """layer name -> (frames at spec.rate, F) for a baseline ``kind`` or a model's layers.
+
+    ``others`` are all stories of the dataset (for inventories shared across stories).
+    """
+    if kind == "spectrogram":
+        return {"spectrogram": baselines.spectrogram(stimulus.audio, stimulus.sample_rate,
+                                                     spec.rate)}
+    if kind == "phonemes":
+        inventory = baselines.phoneme_inventory([s.phonemes for s in others])
+        return {"phonemes": baselines.phonemes(stimulus.phonemes, inventory, stimulus.duration,
+                                               spec.rate)}
+    if kind == "words":
+        freq = baselines.word_frequencies([s.words for s in others])
+        return {"words": baselines.words(stimulus.words, freq, stimulus.duration, spec.rate)}
+    if model is None:
+        raise ValueError(f"{kind!r} is not a baseline ({baselines.BASELINES}) and no model given")
+    if stimulus.sample_rate != model.config.sample_rate:
+        raise ValueError(f"story {stimulus.task} is at {stimulus.sample_rate} Hz, the model "
+                         f"expects {model.config.sample_rate} Hz")
+    layers = windowed_layers(model, stimulus.audio, stimulus.sample_rate, spec.window_s,
+                             spec.context_s, spec.rate, device)
+    return dict(zip(model.layer_names, layers))
+
+
+def volume_features(frames: dict[str, np.ndarray], duration_s: float, tr: float,
+                    spec: FeatureSpec) -> dict[str, np.ndarray]:
+    """Scale, then HRF-convolve (or FIR-delay) every layer onto the story's volume grid."""
+    n = n_volumes(duration_s, tr, spec.tail_s)
+    return {name: to_volumes(scale(values, spec.scaling), spec.rate, tr, n, spec.response,
+                             spec.fir_delays)
+            for name, values in frames.items()}

@@ -1,0 +1,43 @@
+"""Checkpoints that carry their model's config and load without unpickling code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from brainlike.errors import InputError
+from brainlike.io.atomic import atomic_path
+from brainlike.models.wav2vec2 import Wav2Vec2, Wav2Vec2Config
+
+FAMILIES = {"wav2vec2": (Wav2Vec2, Wav2Vec2Config)}
+
+
+def build(family: str, config: Any) -> nn.Module:
+    if family not in FAMILIES:
+        raise ValueError(f"unknown model family {family!r}; choose from {sorted(FAMILIES)}")
+    return FAMILIES[family][0](config)
+
+
+def save(path: str | Path, model: nn.Module, family: str, extra: dict | None = None) -> None:
+    """Write weights, family and config (plain types only, so weights_only loading works)."""
+    payload = {"family": family, "config": model.config.to_dict(),
+               "state_dict": model.state_dict(), "extra": extra or {}}
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load(path: str | Path, map_location: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
+    """Rebuild the model a checkpoint describes; returns (model in eval mode, extra)."""
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # a truncated or foreign file: say which
+        raise InputError(path, f"not a loadable brainlike checkpoint ({exc})") from exc
+    family = payload.get("family")
+    if family not in FAMILIES:
+        raise InputError(path, f"checkpoint names unknown model family {family!r}")
+    model = build(family, FAMILIES[family][1].from_dict(payload["config"]))
+    model.load_state_dict(payload["state_dict"])
+    return model.eval(), payload.get("extra", {})

@@ -1,0 +1,122 @@
+"""wav2vec 2.0 (Baevski et al. 2020) built from torchaudio's components, with every layer exposed.
+
+The layers scored against the brain are the seven convolutional blocks of the feature encoder
+and every transformer block, as in Millet et al. 2022.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import Tensor, nn
+from torchaudio.models import wav2vec2_model
+
+#: (channels, kernel, stride) of the seven convolutional blocks in the paper's BASE model.
+PAPER_CONV = ((512, 10, 5), (512, 3, 2), (512, 3, 2), (512, 3, 2), (512, 3, 2), (512, 2, 2),
+              (512, 2, 2))
+
+
+@dataclass(frozen=True)
+class Wav2Vec2Config:
+    """Architecture hyperparameters; stored in every checkpoint."""
+
+    conv_layers: tuple[tuple[int, int, int], ...] = PAPER_CONV
+    embed_dim: int = 768
+    num_layers: int = 12
+    num_heads: int = 12
+    ff_dim: int = 3072
+    pos_conv_kernel: int = 128
+    pos_conv_groups: int = 16
+    dropout: float = 0.1
+    layer_norm_first: bool = False
+    sample_rate: int = 16000
+
+    @classmethod
+    def preset(cls, name: str) -> Wav2Vec2Config:
+        if name not in PRESETS:
+            raise ValueError(f"unknown wav2vec2 preset {name!r}; choose from {sorted(PRESETS)}")
+        return PRESETS[name]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Wav2Vec2Config:
+        return cls(**{**d, "conv_layers": tuple(tuple(c) for c in d["conv_layers"])})
+
+
+PRESETS: dict[str, Wav2Vec2Config] = {
+    # The paper's BASE model (95 M parameters): for a GPU cluster.
+    "base": Wav2Vec2Config(),
+    # Same seven-block geometry (so layer times match BASE) at a width 2 CPU cores can run.
+    "tiny": Wav2Vec2Config(conv_layers=tuple((64, k, s) for _, k, s in PAPER_CONV),
+                           embed_dim=128, num_layers=4, num_heads=4, ff_dim=256,
+                           pos_conv_kernel=32, pos_conv_groups=4),
+}
+
+
+@dataclass(frozen=True)
+class LayerGeometry:
+    """Where a layer's frame ``j`` sits in the input: samples [j*stride, j*stride+field)."""
+
+    stride: int
+    field: int
+
+    def centres(self, n_frames: int, sample_rate: int) -> Tensor:
+        """(n_frames,) frame centres in seconds from the start of the input."""
+        return (torch.arange(n_frames) * self.stride + self.field / 2) / sample_rate
+
+
+class Wav2Vec2(nn.Module):
+    """A wav2vec 2.0 backbone (feature encoder + transformer) exposing all its layers."""
+
+    def __init__(self, config: Wav2Vec2Config) -> None:
+        super().__init__()
+        self.config = c = config
+        self.backbone = wav2vec2_model(
+            extractor_mode="group_norm", extractor_conv_layer_config=list(c.conv_layers),
+            extractor_conv_bias=False, encoder_embed_dim=c.embed_dim,
+            encoder_projection_dropout=c.dropout, encoder_pos_conv_kernel=c.pos_conv_kernel,
+            encoder_pos_conv_groups=c.pos_conv_groups, encoder_num_layers=c.num_layers,
+            encoder_num_heads=c.num_heads, encoder_attention_dropout=c.dropout,
+            encoder_ff_interm_features=c.ff_dim, encoder_ff_interm_dropout=c.dropout,
+            encoder_dropout=c.dropout, encoder_layer_norm_first=c.layer_norm_first,
+            encoder_layer_drop=0.0, aux_num_out=None)
+
+    @property
+    def layer_names(self) -> list[str]:
+        n_conv = len(self.config.conv_layers)
+        return ([f"conv{i + 1}" for i in range(n_conv)]
+                + [f"transformer{i + 1}" for i in range(self.config.num_layers)])
+
+    @property
+    def layer_geometry(self) -> list[LayerGeometry]:
+        geometry, stride, field = [], 1, 1
+        for _, kernel, step in self.config.conv_layers:
+            field += (kernel - 1) * stride
+            stride *= step
+            geometry.append(LayerGeometry(stride, field))
+        return geometry + [geometry[-1]] * self.config.num_layers
+
+    def forward_conv(self, waveforms: Tensor) -> list[Tensor]:
+        """Outputs of each convolutional block, each (batch, frames, channels)."""
+        x, outputs = waveforms.unsqueeze(1), []
+        for block in self.backbone.feature_extractor.conv_layers:
+            x, _ = block(x, None)
+            outputs.append(x.transpose(1, 2))
+        return outputs
+
+    def extract_features(self, waveforms: Tensor) -> list[Tensor]:
+        """Every layer's output for waveforms (batch, time) at ``config.sample_rate``.
+
+        Returns one (batch, frames_l, features_l) tensor per entry of ``layer_names``.
+        """
+        if waveforms.ndim != 2:
+            raise ValueError(f"waveforms must be (batch, time), found shape {tuple(waveforms.shape)}")
+        min_len = self.layer_geometry[len(self.config.conv_layers) - 1].field
+        if waveforms.shape[1] < min_len:
+            raise ValueError(f"waveforms of {waveforms.shape[1]} samples are shorter than the "
+                             f"encoder's receptive field ({min_len} samples)")
+        conv = self.forward_conv(waveforms)
+        return conv + self.backbone.encoder.extract_features(conv[-1])

@@ -1,0 +1,76 @@
+"""Assemble one subject's encoding problem: responses Y and, per layer, the design X.
+
+Runs are concatenated in task order. Each run's volume times (story-relative onsets) pick
+the matching rows of the story's feature grid, so X and Y are aligned by time, not by
+position: trimming, lead-in and tails can differ between runs and datasets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from brainlike.errors import InputError
+from brainlike.features.store import read_layer
+from brainlike.io.schemas import check_schema, read_metadata
+
+
+@dataclass
+class SubjectData:
+    """responses: (T, V) float32; vertices: (V,) ids; tasks, times: (T,) per volume."""
+
+    responses: np.ndarray
+    vertices: np.ndarray
+    tasks: np.ndarray
+    times: np.ndarray
+
+
+def load_subject(runs: dict[str, str | Path]) -> SubjectData:
+    """Concatenate a subject's runs (task -> responses/1 file), keeping vertices all runs have."""
+    if not runs:
+        raise ValueError("no runs given")
+    loaded = []
+    for task, path in runs.items():
+        check_schema(path, "responses/1")
+        table = pq.read_table(path)
+        ids = np.asarray(read_metadata(path, "brainlike.vertices"))
+        data = table.column("data").combine_chunks().flatten().to_numpy()
+        loaded.append((task, ids, data.reshape(table.num_rows, len(ids)),
+                       table.column("time").to_numpy()))
+    common = loaded[0][1]
+    for _, ids, _, _ in loaded[1:]:
+        common = np.intersect1d(common, ids)  # a vertex dropped (NaN) in one run goes everywhere
+    blocks = []
+    for _, ids, data, _ in loaded:
+        position = {int(v): i for i, v in enumerate(ids)}
+        blocks.append(data[:, [position[int(v)] for v in common]])
+    return SubjectData(responses=np.vstack(blocks).astype(np.float32), vertices=common,
+                       tasks=np.concatenate([[t] * len(d) for t, _, d, _ in loaded]),
+                       times=np.concatenate([times for _, _, _, times in loaded]))
+
+
+def layer_design(features: dict[str, str | Path], layer: str, data: SubjectData) -> np.ndarray:
+    """(T, F) regressors of ``layer`` at each volume of ``data`` (task -> features/1 file).
+
+    Volumes before the story onset get zeros (nothing had been heard); a volume after the
+    end of the feature grid is an error naming the file: its tail is too short.
+    """
+    rows = []
+    for task in dict.fromkeys(data.tasks):
+        grid_times, values = read_layer(features[task], layer)
+        times = data.times[data.tasks == task]
+        tr = grid_times[1] - grid_times[0] if len(grid_times) > 1 else 1.0
+        if times.max() > grid_times[-1] + 1e-6:
+            raise InputError(features[task], f"feature grid ends at {grid_times[-1]:.1f} s but "
+                             f"the run has a volume at {times.max():.1f} s: raise features.tail_s")
+        idx = np.rint(times / tr).astype(np.int64)
+        if np.abs(idx * tr - times).max() < 1e-3:  # volumes on the grid: exact rows
+            block = np.where((idx >= 0)[:, None], values[np.clip(idx, 0, None)], 0.0)
+        else:  # another timing: interpolate each regressor
+            block = np.stack([np.interp(times, grid_times, values[:, j], left=0.0)
+                              for j in range(values.shape[1])], axis=1)
+        rows.append(block.astype(np.float32))
+    return np.vstack(rows)
