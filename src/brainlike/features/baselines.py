@@ -30,12 +30,18 @@ def spectrogram(audio: np.ndarray, sample_rate: int, rate: float) -> np.ndarray:
     return torch.log(power + 1e-6).T[:n].numpy().astype(np.float32)
 
 
+#: Tolerance in frames: a time on a frame boundary must land on it although
+#: 0.58 s * 50 Hz = 28.999999999999996 and 0.14 s * 50 Hz = 7.000000000000001.
+_EPS = 1e-6
+
+
 def _boxcars(onsets: np.ndarray, offsets: np.ndarray, codes: np.ndarray, n_frames: int,
              rate: float) -> np.ndarray:
     """(n_frames, codes.shape[1]): each interval's code held over its frames."""
     out = np.zeros((n_frames, codes.shape[1]), np.float32)
     for a, b, code in zip(onsets, offsets, codes):
-        i, j = int(a * rate), max(int(a * rate) + 1, int(np.ceil(b * rate)))
+        i = int(np.floor(a * rate + _EPS))
+        j = max(i + 1, int(np.ceil(b * rate - _EPS)))
         out[i:min(j, n_frames)] += code
     return out
 
@@ -75,7 +81,7 @@ def words(table: pd.DataFrame, frequencies: dict[str, float], duration_s: float,
     n = int(np.ceil(duration_s * rate))
     onsets, offsets = table["onset"].to_numpy(), table["offset"].to_numpy()
     out = np.zeros((n, len(WORD_COLUMNS)), np.float32)
-    idx = np.clip((onsets * rate).astype(int), 0, n - 1)
+    idx = np.clip(np.floor(onsets * rate + _EPS).astype(int), 0, n - 1)
     np.add.at(out[:, 0], idx, 1.0)
     freq = np.array([frequencies.get(w.lower(), min(frequencies.values())) for w in table["word"]])
     length = np.array([len(w) for w in table["word"]], np.float32)

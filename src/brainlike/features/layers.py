@@ -32,7 +32,9 @@ def windowed_layers(model: nn.Module, audio: np.ndarray, sample_rate: int, windo
     for start in range(0, len(audio), window):
         end = min(start + window, len(audio))
         first = max(0, start - context)
-        chunk = audio[first:max(end, first + min_len)]
+        # One receptive field past the window, so the frames centred just before its end
+        # exist in this chunk (the next chunk drops them: their centres precede its start).
+        chunk = audio[first:max(end + min_len, first + min_len)]
         if len(chunk) < min_len:  # a story shorter than the receptive field
             chunk = np.pad(chunk, (0, min_len - len(chunk)))
         x = torch.from_numpy(np.ascontiguousarray(chunk, np.float32))[None].to(device)

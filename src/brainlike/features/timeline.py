@@ -39,7 +39,7 @@ def pool_to_rate(values: np.ndarray, centres: np.ndarray, rate: float,
     filled = counts > 0
     out = np.zeros_like(sums)
     out[filled] = sums[filled] / counts[filled, None]
-    if not filled.all() and filled.sum() >= 2:
+    if not filled.all() and filled.any():  # one filled bin: np.interp holds it constant
         idx = np.flatnonzero(filled)
         for j in range(values.shape[1]):
             out[~filled, j] = np.interp(np.flatnonzero(~filled), idx, out[idx, j])
@@ -53,7 +53,10 @@ def scale(values: np.ndarray, method: str = "zscore") -> np.ndarray:
     x = values.astype(np.float64)
     if method == "zscore":
         sd = x.std(axis=0)
-        x = np.divide(x - x.mean(axis=0), sd, out=np.zeros_like(x), where=sd > 0)
+        # max > min, not sd > 0: the mean of a constant float column is off by an ulp, so
+        # its sd is ~1e-17, not 0, and dividing by it would make the column -1 or +1.
+        varies = (sd > 0) & (x.max(axis=0) > x.min(axis=0))
+        x = np.divide(x - x.mean(axis=0), sd, out=np.zeros_like(x), where=varies)
     elif method == "minmax":
         span = x.max(axis=0) - x.min(axis=0)
         x = np.divide(x - x.min(axis=0), span, out=np.zeros_like(x), where=span > 0)

@@ -37,6 +37,22 @@ features/1 -- one file per dataset, model and story: every layer on the story's 
     one row group per layer, so a reader fetches one layer without the others; metadata
     ``brainlike.features`` (JSON: tr, rate, response, scaling, layers with their widths).
 
+brainscores/1 -- one file per dataset, model and subject: held-out r of every vertex
+    model string, subject string, layer string, layer_index int16, vertex int32, fold int16,
+    r float32 (Pearson r on the fold's held-out volumes), alpha float32 (chosen penalty)
+
+roiscores/1 -- beside each brainscores/1 file: the ROI statistics of the same fit
+    model, subject, layer string, roi string, mean_r float64 (fold mean of the ROI's mean r),
+    p_value float64 (block-permutation null, +1 corrected)
+
+ceilings/1 -- one file per dataset: the noise ceiling of every subject's vertices
+    subject string, vertex int32, ceiling float64, method string
+
+summary/1 -- one file per dataset, tidy long form (subject ``group`` = mean over subjects)
+    dataset, model, subject, layer string, layer_index int16, roi string, n_vertices int32,
+    mean_r, normalised_r, ceiling, p_value, p_fdr float64, significant bool,
+    ci_low, ci_high float64 (95 % bootstrap over subjects, group rows only)
+
 groundtruth/1 -- simulated datasets only: the planted answer per subject and vertex
     subject string, vertex int32, roi int16, driver string, signal_var float64,
     noise_var float64, snr float64, ceiling_r float64
@@ -89,6 +105,31 @@ FEATURES = pa.schema([
 ])
 
 
+BRAINSCORES = pa.schema([
+    ("model", pa.string()), ("subject", pa.string()), ("layer", pa.string()),
+    ("layer_index", pa.int16()), ("vertex", pa.int32()), ("fold", pa.int16()),
+    ("r", pa.float32()), ("alpha", pa.float32()),
+])
+
+ROISCORES = pa.schema([
+    ("model", pa.string()), ("subject", pa.string()), ("layer", pa.string()),
+    ("roi", pa.string()), ("mean_r", pa.float64()), ("p_value", pa.float64()),
+])
+
+CEILINGS = pa.schema([
+    ("subject", pa.string()), ("vertex", pa.int32()), ("ceiling", pa.float64()),
+    ("method", pa.string()),
+])
+
+SUMMARY = pa.schema([
+    ("dataset", pa.string()), ("model", pa.string()), ("subject", pa.string()),
+    ("layer", pa.string()), ("layer_index", pa.int16()), ("roi", pa.string()),
+    ("n_vertices", pa.int32()), ("mean_r", pa.float64()), ("normalised_r", pa.float64()),
+    ("ceiling", pa.float64()), ("p_value", pa.float64()), ("p_fdr", pa.float64()),
+    ("significant", pa.bool_()), ("ci_low", pa.float64()), ("ci_high", pa.float64()),
+])
+
+
 def responses_schema(n_vertices: int) -> pa.Schema:
     """responses/1 for a run with ``n_vertices`` kept vertices."""
     return pa.schema([
@@ -102,6 +143,10 @@ SCHEMAS: dict[str, pa.Schema | None] = {
     "vertices/1": VERTICES,
     "groundtruth/1": GROUNDTRUTH,
     "features/1": FEATURES,
+    "brainscores/1": BRAINSCORES,
+    "roiscores/1": ROISCORES,
+    "ceilings/1": CEILINGS,
+    "summary/1": SUMMARY,
     "responses/1": None,  # the list size depends on the run; checked by _check_responses
 }
 

@@ -35,7 +35,7 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> tuple[nn
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # a truncated or foreign file: say which
         raise InputError(path, f"not a loadable brainlike checkpoint ({exc})") from exc
-    family = payload.get("family")
+    family = payload.get("family") if isinstance(payload, dict) else None
     if family not in FAMILIES:
         raise InputError(path, f"checkpoint names unknown model family {family!r}")
     model = build(family, FAMILIES[family][1].from_dict(payload["config"]))

@@ -1,0 +1,1 @@
+"""Figures for people, drawn from the tidy summary tables (matplotlib, SVG)."""
