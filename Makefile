@@ -1,5 +1,6 @@
-# Two entry points for a fresh clone: `make run` (set up, then run the workflow on the
-# embedded default) and `make test` (set up, then run the test suite). Both are idempotent.
+# Two entry points for a fresh clone: `make run` (set up, run the workflow on the embedded
+# default, build results/report.html) and `make test` (set up, then run the test suite).
+# Both are idempotent.
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -22,6 +23,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: setup
 	snakemake --cores $(CORES)
+	snakemake --report results/report.html
 
 test: setup
 	python -m pytest tests

@@ -16,6 +16,8 @@ include: "rules/acquire.smk"
 include: "rules/preprocess.smk"
 include: "rules/train.smk"
 include: "rules/features.smk"
+include: "rules/scores.smk"
+include: "rules/figures.smk"
 
 
 rule all:

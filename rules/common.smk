@@ -56,6 +56,9 @@ def all_targets(wildcards):
     targets = []
     for name in TARGET_LISTENING:
         targets += listening_targets(LISTENING[name])
+        targets += [f"results/summary/{name}.parquet"]
+        targets += [f"results/figures/{name}/{f}.svg"
+                    for f in ("layer_profiles", "best_layer", "models_by_roi")]
     for name in TARGET_CORPORA:
         targets += [f"data/corpora/{name}/{c}" for c in CORPORA[name].collections]
     return targets
@@ -112,6 +115,50 @@ def feature_inputs(wildcards):
     elif wildcards.model not in config["baselines"]:
         raise WorkflowError(f"{wildcards.model!r} is neither a configured model nor a baseline")
     return inputs
+
+
+def _runs(ds, subject):
+    return [(s, t) for s, t in ds.runs() if s == subject]
+
+
+def score_inputs(wildcards):
+    """The subject's runs, the model's (or baseline's) features for those stories, vertices."""
+    ds = LISTENING[wildcards.dataset]
+    runs = _runs(ds, wildcards.subject)
+    if not runs:
+        raise WorkflowError(f"{wildcards.subject} has no runs in {ds.name} (check subjects, "
+                            "tasks and exclude)")
+    base = f"data/parquet/{ds.name}"
+    return {
+        "responses": [f"{base}/responses/{s}_task-{t}.parquet" for s, t in runs],
+        "features": [f"features/{ds.name}/{wildcards.model}/{t}.parquet" for _, t in runs],
+        "vertices": f"{base}/vertices.parquet",
+    }
+
+
+def ceiling_inputs(wildcards):
+    ds = LISTENING[wildcards.dataset]
+    base = f"data/parquet/{ds.name}"
+    return {
+        "responses": [f"{base}/responses/{s}_task-{t}.parquet" for s, t in ds.runs()],
+        "manifest": f"data/raw/{ds.name}.manifest.json",
+    }
+
+
+def summary_inputs(wildcards):
+    ds = LISTENING[wildcards.dataset]
+    subjects = sorted({s for s, _ in ds.runs()})
+    scores = [f"results/brainscores/{ds.name}/{m}/{s}.parquet" for m in SCORED for s in subjects]
+    return {
+        "scores": scores,
+        "rois": [p.replace(".parquet", "_rois.parquet") for p in scores],
+        "ceilings": f"results/ceilings/{ds.name}.parquet",
+        "vertices": f"data/parquet/{ds.name}/vertices.parquet",
+    }
+
+
+def scored_layers(wildcards):
+    return SCORED
 
 
 def dataset_tr(wildcards):

@@ -42,8 +42,9 @@ brainscores/1 -- one file per dataset, model and subject: held-out r of every ve
     r float32 (Pearson r on the fold's held-out volumes), alpha float32 (chosen penalty)
 
 roiscores/1 -- beside each brainscores/1 file: the ROI statistics of the same fit
-    model, subject, layer string, roi string, mean_r float64 (fold mean of the ROI's mean r),
-    p_value float64 (block-permutation null, +1 corrected)
+    model, subject, layer string, roi string, mean_r float64 (ROI mean of the vertices' r),
+    roi_r float64 (CV r of the ROI-mean response), p_value float64 (its refitted
+    circular-shift null, +1 corrected)
 
 ceilings/1 -- one file per dataset: the noise ceiling of every subject's vertices
     subject string, vertex int32, ceiling float64, method string
@@ -113,7 +114,8 @@ BRAINSCORES = pa.schema([
 
 ROISCORES = pa.schema([
     ("model", pa.string()), ("subject", pa.string()), ("layer", pa.string()),
-    ("roi", pa.string()), ("mean_r", pa.float64()), ("p_value", pa.float64()),
+    ("roi", pa.string()), ("mean_r", pa.float64()), ("roi_r", pa.float64()),
+    ("p_value", pa.float64()),
 ])
 
 CEILINGS = pa.schema([

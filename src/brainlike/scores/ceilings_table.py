@@ -27,7 +27,8 @@ def dataset_ceilings(runs: dict[str, dict[str, str | Path]], method: str = "inte
     data = {s: load_subject({t: runs[s][t] for t in tasks}) for s in subjects}
     reference = data[subjects[0]]
     for s in subjects[1:]:
-        if not np.allclose(data[s].times, reference.times):
+        if (data[s].times.shape != reference.times.shape
+                or not np.allclose(data[s].times, reference.times)):
             raise InputError(runs[s][tasks[0]], f"{s}'s volume times differ from "
                              f"{subjects[0]}'s: the runs are not aligned for a ceiling")
     common = reference.vertices
