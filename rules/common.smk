@@ -95,13 +95,32 @@ def raw_root(wildcards, input):
     return input.manifest.removesuffix(".manifest.json")
 
 
-SCORED = list(config["models"]) + list(config["baselines"])
+SCORED = _selected("models", config["models"]) + list(config["baselines"])
 
 
 def model_spec(wildcards):
     if wildcards.model not in config["models"]:
         raise WorkflowError(f"no model named {wildcards.model!r} under `models` in the config")
     return config["models"][wildcards.model]
+
+
+def training_inputs(wildcards):
+    """Corpus shards to train on and, for HuBERT iteration 2, the teacher's checkpoint."""
+    training = model_spec(wildcards)["training"]
+    if training is None:
+        return {}
+    if training["corpus"] not in CORPORA:
+        raise WorkflowError(f"model {wildcards.model}: corpus {training['corpus']!r} is not "
+                            "configured under `corpora`")
+    inputs = {"corpus": [f"data/corpora/{training['corpus']}/{c}"
+                         for c in training["collections"]]}
+    if training.get("teacher"):
+        inputs["teacher"] = f"models/{training['teacher']}/model.pt"
+    return inputs
+
+
+def model_gpus(wildcards):
+    return 0 if model_spec(wildcards)["training"] is None else 1
 
 
 def feature_inputs(wildcards):

@@ -24,7 +24,7 @@ rule brain_score_figures:
             labels={"dataset": "{dataset}", "figure": "models per ROI"},
         ),
     params:
-        models=list(config["models"]),
+        models=_selected("models", config["models"]),
     log:
         "logs/figures/{dataset}.log",
     conda:

@@ -1,12 +1,17 @@
 # Models whose layers are scored. `training: null` is the untrained control: its checkpoint
 # is the seeded random initialisation, so every model reaches the features stage the same way.
+# A killed training job re-run resumes from models/<model>/checkpoints/state.pt.
 
 
 rule train_model:
+    input:
+        unpack(training_inputs),
     output:
         model="models/{model}/model.pt",
+        log="models/{model}/training_log.parquet",
     params:
         spec=model_spec,
+        state="models/{model}/checkpoints/state.pt",
     log:
         "logs/train/{model}.log",
     benchmark:
@@ -15,7 +20,7 @@ rule train_model:
     resources:
         mem_mb=4000,
         runtime=60,
-        gpu=0,
+        gpu=model_gpus,
     conda:
         "../envs/brainlike.yaml"
     script:

@@ -1,18 +1,36 @@
-"""Build a model from its config; train it when the config has a training recipe."""
+"""Build a model from its config entry and train it (or keep its random initialisation)."""
 
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
 import torch
 
+from brainlike.device import pick_device
+from brainlike.io.schemas import write_table
 from brainlike.models import checkpoint
-from brainlike.models.wav2vec2 import Wav2Vec2Config
+from brainlike.training.run import train_model
 from brainlike.workflow import logged
 
 with logged(snakemake.log[0]) as log:  # noqa: F821
-    spec = snakemake.params.spec  # noqa: F821
-    if spec.get("training") is not None:
-        raise NotImplementedError("training recipes arrive with the training stage")
-    torch.manual_seed(spec["seed"])
-    model = checkpoint.build(spec["family"], Wav2Vec2Config.preset(spec["preset"]))
-    checkpoint.save(snakemake.output.model, model, spec["family"],  # noqa: F821
-                    {"seed": spec["seed"], "preset": spec["preset"], "trained": False})
-    log.info("%s: random initialisation, %d parameters", snakemake.wildcards.model,  # noqa: F821
-             sum(p.numel() for p in model.parameters()))
+    spec, w = snakemake.params.spec, snakemake.wildcards  # noqa: F821
+    device = pick_device()
+    if spec["training"] is None:
+        torch.manual_seed(spec["seed"])
+        family = spec["family"]
+        model = checkpoint.build(family, checkpoint.FAMILIES[family][1].preset(spec["preset"]))
+        rows, extra = [], {}
+    else:
+        teacher = snakemake.input.get("teacher")  # noqa: F821
+        model, rows, extra = train_model(spec, [Path(p) for p in snakemake.input.corpus],  # noqa: F821
+                                         Path(snakemake.params.state), device,  # noqa: F821
+                                         Path(teacher) if teacher else None)
+    checkpoint.save(snakemake.output.model, model.cpu(), spec["family"],  # noqa: F821
+                    {"spec": spec, "trained": spec["training"] is not None, **extra})
+    long = pd.DataFrame([{"step": r["step"], "term": k, "value": float(v)}
+                         for r in rows for k, v in r.items() if k != "step"],
+                        columns=["step", "term", "value"])
+    write_table(pa.Table.from_pandas(long, preserve_index=False), snakemake.output.log,  # noqa: F821
+                "traininglog/1")
+    log.info("%s: %d parameters, %d training steps", w.model,
+             sum(p.numel() for p in model.parameters()), rows[-1]["step"] if rows else 0)

@@ -30,6 +30,16 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return proc
 
 
+def shrink_training(config: dict, steps: int) -> None:
+    """A few real optimiser steps per trained model: the pipeline's shape, not its learning."""
+    for spec in config["models"].values():
+        if spec.get("training"):
+            spec["training"].update(steps=steps, batch_size=2, crop_seconds=2.0,
+                                    warmup_steps=2, log_every=2, checkpoint_every=3,
+                                    targets={**spec["training"].get("targets", {}),
+                                             "fit_batches": 3, "clusters": 20})
+
+
 def small_config(workdir: Path) -> dict:
     """The default config shrunk to a few minutes of stories and corpus audio."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
@@ -42,6 +52,7 @@ def small_config(workdir: Path) -> dict:
     corpus["simulate"].update(hours={"en": 0.05, "fr": 0.02, "zh": 0.02, "nonspeech": 0.02},
                               chapter_minutes=0.5, speakers=2)
     corpus["shard_minutes"] = 1.0
+    shrink_training(config, steps=6)
     # Two listeners per language are too few for per-language ceilings (each needs 3).
     config["scores"].update(ceiling_group=None, permutations=200, block_trs=5)
     return config

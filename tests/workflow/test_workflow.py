@@ -121,3 +121,21 @@ def test_unreachable_source_fails_naming_the_url(tmp_path: Path) -> None:
     assert "http://127.0.0.1:9/offline-dataset" in log
     assert not (workdir / "data" / "raw" / "narratives-sim").exists()
     assert not (workdir / "data" / "raw" / "narratives-sim.manifest.json").exists()
+
+
+def test_one_brain_score_file_plans_only_what_it_needs(tmp_path: Path) -> None:
+    workdir = copy_workflow(tmp_path)
+    (workdir / "config.yaml").write_text(yaml.safe_dump(small_config(workdir)))
+    target = "results/brainscores/narratives-sim/words/sub-002.parquet"
+    proc = snakemake(workdir, "-n", target)
+    counts = {}
+    for line in (proc.stdout + proc.stderr).splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+    assert counts.get("brain_scores") == 1
+    assert counts.get("responses_parquet") == 3  # sub-002's three runs, nobody else's
+    assert counts.get("features") == 3  # the words baseline for those three stories
+    for absent in ("train_model", "noise_ceilings", "summary", "corpus_parquet",
+                   "simulate_corpus"):
+        assert absent not in counts, counts

@@ -19,6 +19,16 @@ from torch.utils.data import IterableDataset, get_worker_info
 from brainlike.io.schemas import check_schema
 
 
+def phone_inventory(directories: list[str | Path]) -> list[str]:
+    """Sorted phoneme labels over every shard of the corpora (for supervised targets)."""
+    phones: set[str] = set()
+    for path, group in row_groups(directories):
+        if group == 0:
+            column = pq.read_table(path, columns=["phonemes"]).column("phonemes")
+            phones.update(column.combine_chunks().flatten().field("phoneme").to_pylist())
+    return sorted(phones)
+
+
 def row_groups(directories: list[str | Path]) -> list[tuple[Path, int]]:
     """(shard, row group) pairs of every shard listed in the directories' index.json."""
     units = []
@@ -39,12 +49,17 @@ class CropStream(IterableDataset):
     """
 
     def __init__(self, directories: list[str | Path], crop_seconds: float, seed: int,
-                 crops_per_chapter: int = 4, sample_rate: int = 16000) -> None:
+                 crops_per_chapter: int = 4, sample_rate: int = 16000,
+                 phone_inventory: list[str] | None = None, label_rate: float = 50.0) -> None:
         self.units = row_groups(directories)
         if not self.units:
             raise ValueError(f"no Parquet row groups under {directories}")
         self.crop = int(round(crop_seconds * sample_rate))
         self.seed, self.crops_per_chapter, self.epoch = seed, crops_per_chapter, 0
+        self.sample_rate, self.label_rate = sample_rate, label_rate
+        # With an inventory, each crop also carries frame-level phone labels (supervised control).
+        self.phone_index = None if phone_inventory is None else {
+            p: i for i, p in enumerate(phone_inventory)}
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -60,12 +75,29 @@ class CropStream(IterableDataset):
         rng = np.random.default_rng(seeds.spawn(workers)[worker])
         for i in order:
             path, group = self.units[i]
-            table = pq.ParquetFile(path).read_row_group(group, columns=["utt_id", "audio"])
+            columns = ["utt_id", "audio"] + (["phonemes"] if self.phone_index else [])
+            table = pq.ParquetFile(path).read_row_group(group, columns=columns)
             audio_col = table.column("audio")
             for r in rng.permutation(table.num_rows):
                 pcm = audio_col[int(r)].values.to_numpy(zero_copy_only=False)
+                phones = table.column("phonemes")[int(r)].as_py() if self.phone_index else None
                 for _ in range(self.crops_per_chapter):
-                    yield self._crop(pcm, rng, str(table.column("utt_id")[int(r)]))
+                    item = self._crop(pcm, rng, str(table.column("utt_id")[int(r)]))
+                    if phones is not None:
+                        item["phones"] = self._labels(phones, item["start"])
+                    yield item
+
+    def _labels(self, phones: list[dict], start: int) -> torch.Tensor:
+        """(frames,) int64 phone ids at ``label_rate`` over the crop; -100 outside phonemes."""
+        n = int(self.crop / self.sample_rate * self.label_rate)
+        labels = np.full(n, -100, np.int64)
+        t0 = start / self.sample_rate
+        for p in phones:
+            a = int(np.ceil((p["onset"] - t0) * self.label_rate - 1e-6))
+            b = int(np.ceil((p["offset"] - t0) * self.label_rate - 1e-6))
+            if b > 0 and a < n:
+                labels[max(a, 0):min(b, n)] = self.phone_index.get(p["phoneme"], -100)
+        return torch.from_numpy(labels)
 
     def _crop(self, pcm: np.ndarray, rng: np.random.Generator, utt_id: str) -> dict:
         start = int(rng.integers(0, max(1, len(pcm) - self.crop + 1)))

@@ -54,6 +54,10 @@ summary/1 -- one file per dataset, tidy long form (subject ``group`` = mean over
     mean_r, normalised_r, ceiling, p_value, p_fdr float64, significant bool,
     ci_low, ci_high float64 (95 % bootstrap over subjects, group rows only)
 
+traininglog/1 -- one file per trained model, tidy long form (objectives log different terms)
+    step int32, term string (loss, lr, masked_accuracy, hard_perplexity, audio_s_per_s,
+    data_wait_fraction, ...), value float64
+
 groundtruth/1 -- simulated datasets only: the planted answer per subject and vertex
     subject string, vertex int32, roi int16, driver string, signal_var float64,
     noise_var float64, snr float64, ceiling_r float64
@@ -123,6 +127,10 @@ CEILINGS = pa.schema([
     ("method", pa.string()),
 ])
 
+TRAININGLOG = pa.schema([
+    ("step", pa.int32()), ("term", pa.string()), ("value", pa.float64()),
+])
+
 SUMMARY = pa.schema([
     ("dataset", pa.string()), ("model", pa.string()), ("subject", pa.string()),
     ("layer", pa.string()), ("layer_index", pa.int16()), ("roi", pa.string()),
@@ -149,6 +157,7 @@ SCHEMAS: dict[str, pa.Schema | None] = {
     "roiscores/1": ROISCORES,
     "ceilings/1": CEILINGS,
     "summary/1": SUMMARY,
+    "traininglog/1": TRAININGLOG,
     "responses/1": None,  # the list size depends on the run; checked by _check_responses
 }
 

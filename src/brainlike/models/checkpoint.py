@@ -10,9 +10,11 @@ from torch import nn
 
 from brainlike.errors import InputError
 from brainlike.io.atomic import atomic_path
+from brainlike.models.logmel_encoder import LogMelEncoder, LogMelEncoderConfig
 from brainlike.models.wav2vec2 import Wav2Vec2, Wav2Vec2Config
 
-FAMILIES = {"wav2vec2": (Wav2Vec2, Wav2Vec2Config)}
+FAMILIES = {"wav2vec2": (Wav2Vec2, Wav2Vec2Config),
+            "logmel": (LogMelEncoder, LogMelEncoderConfig)}
 
 
 def build(family: str, config: Any) -> nn.Module:

@@ -1,0 +1,132 @@
+"""The training loop: a plain function, resumable, deterministic on CPU.
+
+Every step draws its randomness from (seed, step) -- dropout through the global torch seed,
+masking and negatives through a per-step ``torch.Generator`` -- and the data iterator is
+re-created and fast-forwarded on resume, so a job killed at any point and re-run ends with
+exactly the weights of an uninterrupted run (CPU, same thread count).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from brainlike.io.atomic import atomic_path
+from brainlike.training.schedule import learning_rate
+
+log = logging.getLogger(__name__)
+
+Objective = Callable[[dict, torch.Generator], dict[str, Tensor]]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation hyperparameters (the ``training`` section of a model's config)."""
+
+    steps: int = 1000
+    batch_size: int = 8
+    crop_seconds: float = 4.0
+    lr: float = 1e-3
+    warmup_steps: int = 100
+    min_lr: float = 1e-5
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    log_every: int = 10
+    checkpoint_every: int = 100
+    seed: int = 0
+
+
+def _step_seed(seed: int, step: int) -> int:
+    return (seed * 1_000_003 + step) % (2**63 - 1)
+
+
+def _modules(model: nn.Module, objective: nn.Module | Objective) -> nn.ModuleDict:
+    # The objective's own parameters (heads, codebooks, cluster embeddings) resume too.
+    return nn.ModuleDict({"model": model, **({"objective": objective}
+                                             if isinstance(objective, nn.Module) else {})})
+
+
+def _save_state(path: Path, modules: nn.Module, optimizer: torch.optim.Optimizer, step: int,
+                rows: list[dict]) -> None:
+    with atomic_path(path) as tmp:
+        torch.save({"modules": modules.state_dict(), "optimizer": optimizer.state_dict(),
+                    "step": step, "log": rows}, tmp)
+
+
+def _autocast(device: torch.device):
+    # bf16 on GPUs; CPU autocast gives no speed-up for these sizes and changes numerics.
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return torch.autocast("cpu", enabled=False)
+
+
+def train(model: nn.Module, objective: nn.Module | Objective,
+          batches: Callable[[], Iterator[dict]], cfg: TrainConfig, state_path: str | Path,
+          device: torch.device, stop_after: int | None = None) -> list[dict]:
+    """Train ``model`` (whose parameters ``objective`` also owns or uses) for ``cfg.steps``.
+
+    batches: a factory returning a fresh, deterministic iterator of batches (dicts of
+        tensors); on resume it is fast-forwarded past the batches already consumed.
+    state_path: the resumable checkpoint (weights, optimiser, step, log rows).
+    stop_after: stop after this many steps in this call (to test resumption).
+    Returns the log rows (step, lr, the objective's scalar terms, samples_per_s,
+    data_wait_fraction). Raises FloatingPointError on a non-finite loss.
+    """
+    state_path = Path(state_path)
+    modules = _modules(model, objective)
+    params = list(modules.parameters())  # shared parameters are yielded once
+    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step, rows = 0, []
+    if state_path.exists():
+        state = torch.load(state_path, map_location=device, weights_only=True)
+        modules.load_state_dict(state["modules"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, rows = int(state["step"]), list(state["log"])
+        log.info("resuming from %s at step %d", state_path, step)
+    iterator = batches()
+    for _ in range(step):  # same data order as an uninterrupted run
+        next(iterator)
+    modules.train()
+    window_start, waited, seen = time.perf_counter(), 0.0, 0
+    end = cfg.steps if stop_after is None else min(cfg.steps, step + stop_after)
+    while step < end:
+        t0 = time.perf_counter()
+        batch = {k: v.to(device) if isinstance(v, Tensor) else v for k, v in next(iterator).items()}
+        waited += time.perf_counter() - t0
+        lr = learning_rate(step, cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        torch.manual_seed(_step_seed(cfg.seed, step))
+        generator = torch.Generator(device="cpu").manual_seed(_step_seed(cfg.seed + 1, step))
+        with _autocast(device):
+            terms = objective(batch, generator)
+        loss = terms["loss"]
+        if not torch.isfinite(loss):
+            detail = ", ".join(f"{k}={float(v.detach()):.4g}" for k, v in terms.items())
+            raise FloatingPointError(f"non-finite loss {loss.item()} at step {step}: {detail}")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+        optimizer.step()
+        step += 1
+        seen += len(batch["audio"])
+        if step % cfg.log_every == 0 or step == cfg.steps:
+            elapsed = time.perf_counter() - window_start
+            row = {"step": step, "lr": lr, **{k: float(v.detach()) if isinstance(v, Tensor)
+                                              else float(v) for k, v in terms.items()},
+                   "samples_per_s": seen / elapsed, "audio_s_per_s":
+                   seen * cfg.crop_seconds / elapsed, "data_wait_fraction": waited / elapsed}
+            rows.append(row)
+            log.info("step %d/%d loss %.4f lr %.2e %.1f audio-s/s, data wait %.1f%%", step,
+                     cfg.steps, row["loss"], lr, row["audio_s_per_s"],
+                     100 * row["data_wait_fraction"])
+            window_start, waited, seen = time.perf_counter(), 0.0, 0
+        if step % cfg.checkpoint_every == 0 or step == end:
+            _save_state(state_path, modules, optimizer, step, rows)
+    return rows

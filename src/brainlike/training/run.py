@@ -1,0 +1,152 @@
+"""From a model's config entry to a trained checkpoint: encoder, objective, data, loop.
+
+Objectives: ``hubert`` (masked prediction of k-means ids: MFCC clusters, or a teacher
+model's layer for iteration 2), ``wav2vec2`` (contrastive + quantizer), ``supervised``
+(frame-level phones from the generated alignments). The checkpoint keeps the encoder only
+(the layers that are scored) with the training recipe and, for HuBERT, the cluster centres.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import fields
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from brainlike.data.streaming import CropStream, phone_inventory
+from brainlike.models import checkpoint
+from brainlike.models.contrastive import ObjectiveConfig, Wav2Vec2Objective
+from brainlike.models.hubert import HubertObjective
+from brainlike.models.masking import span_mask
+from brainlike.models.supervised import SupervisedObjective
+from brainlike.training.loop import TrainConfig, train
+from brainlike.training.targets import LayerFeatures, MfccFeatures, TargetLabeler
+
+log = logging.getLogger(__name__)
+
+OBJECTIVES = ("hubert", "wav2vec2", "supervised")
+
+
+def train_config(spec: dict) -> TrainConfig:
+    names = {f.name for f in fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in spec.items() if k in names})
+
+
+def batches(directories: list[Path], cfg: TrainConfig, seed: int,
+            phones: list[str] | None = None) -> Iterator[dict]:
+    """Endless deterministic batches of crops (epoch after epoch, reshuffled each time)."""
+    stream = CropStream(directories, cfg.crop_seconds, seed, phone_inventory=phones)
+    epoch, buffer = 0, []
+    while True:
+        stream.set_epoch(epoch)
+        for item in stream:
+            buffer.append(item)
+            if len(buffer) == cfg.batch_size:
+                batch = {"audio": torch.stack([b["audio"] for b in buffer]),
+                         "length": torch.tensor([b["length"] for b in buffer])}
+                if phones is not None:
+                    batch["phones"] = torch.stack([b["phones"] for b in buffer])
+                yield batch
+                buffer = []
+        epoch += 1
+
+
+class WithTargets(nn.Module):
+    """HuBERT with its labels computed on the fly from each batch's audio."""
+
+    def __init__(self, objective: HubertObjective, labeler: TargetLabeler) -> None:
+        super().__init__()
+        self.objective, self.labeler = objective, labeler
+
+    def forward(self, batch: dict, generator: torch.Generator | None = None) -> dict[str, Tensor]:
+        targets = self.labeler(batch["audio"], batch.get("length"))
+        return self.objective({**batch, "targets": targets}, generator)
+
+
+class Contrastive(nn.Module):
+    """wav2vec 2.0 on a staged encoder: quantise the unmasked conv output, predict it from the
+    transformer's view of the span-masked sequence. The step counter (for the Gumbel
+    temperature) is a buffer, so it resumes with the weights."""
+
+    def __init__(self, encoder: nn.Module, config: ObjectiveConfig, mask_prob: float,
+                 span: tuple[int, int]) -> None:
+        super().__init__()
+        if not hasattr(encoder, "forward_encoder"):
+            raise ValueError(f"{type(encoder).__name__} has no staged forward_encoder: the "
+                             "wav2vec2 objective is wired for the log-mel encoder")
+        self.encoder, self.mask_prob, self.span = encoder, mask_prob, span
+        width = encoder.config.conv_channels
+        self.objective = Wav2Vec2Objective(width, encoder.config.embed_dim, config)
+        self.register_buffer("step", torch.zeros((), dtype=torch.long))
+
+    def forward(self, batch: dict, generator: torch.Generator | None = None) -> dict[str, Tensor]:
+        features = self.encoder.forward_conv(self.encoder.frontend(batch["audio"]))[-1]
+        b, t = features.shape[:2]
+        mask = span_mask(b, t, self.mask_prob, self.span, generator).to(features.device)
+        context = self.encoder.forward_encoder(features, mask)[-1]
+        terms = self.objective(features, context, mask, int(self.step), generator)
+        if self.training:
+            self.step += 1
+        return terms
+
+
+def _labeler(spec: dict, encoder: nn.Module, directories: list[Path], cfg: TrainConfig,
+             teacher: nn.Module | None) -> TargetLabeler:
+    targets = spec.get("targets") or {}
+    if targets.get("source", "mfcc") == "mfcc":
+        features = MfccFeatures(encoder.layer_geometry[-1], encoder.config.sample_rate)
+    else:
+        if teacher is None:
+            raise ValueError("layer targets need the teacher model's checkpoint")
+        features = LayerFeatures(teacher, targets["layer"])
+    sample = batches(directories, cfg, seed=cfg.seed + 7)
+    fit_batches = [next(sample) for _ in range(int(targets.get("fit_batches", 40)))]
+    labeler = TargetLabeler.fit(features, fit_batches, n_clusters=int(targets.get("clusters", 100)),
+                                seed=cfg.seed)
+    log.info("k-means targets (%s): %d clusters from %d batches", targets.get("source", "mfcc"),
+             labeler.n_clusters, len(fit_batches))
+    return labeler
+
+
+def build_objective(spec: dict, encoder: nn.Module, directories: list[Path],
+                    cfg: TrainConfig, teacher: nn.Module | None = None
+                    ) -> tuple[nn.Module, dict, list[str] | None]:
+    """(objective module, extra state for the checkpoint, phone inventory or None)."""
+    kind = spec["objective"]
+    if kind == "supervised":
+        phones = phone_inventory(directories)
+        if not phones:
+            raise ValueError(f"supervised training needs alignments; {directories} have none")
+        return SupervisedObjective(encoder, len(phones)), {"phones": phones}, phones
+    if kind == "hubert":
+        labeler = _labeler(spec, encoder, directories, cfg, teacher)
+        objective = HubertObjective(encoder, labeler.n_clusters,
+                                    mask_prob=float(spec.get("mask_prob", 0.4)),
+                                    span=tuple(spec.get("mask_span", (3, 5))))
+        return WithTargets(objective, labeler), {"labeler": labeler.state_dict()}, None
+    if kind == "wav2vec2":
+        config = ObjectiveConfig.preset(spec.get("quantizer", "small"))
+        objective = Contrastive(encoder, config, float(spec.get("mask_prob", 0.4)),
+                                tuple(spec.get("mask_span", (3, 5))))
+        return objective, {"objective_config": config.to_dict()}, None
+    raise ValueError(f"unknown objective {kind!r}; choose from {OBJECTIVES}")
+
+
+def train_model(spec: dict, directories: list[Path], state_path: Path, device: torch.device,
+                teacher_path: Path | None = None) -> tuple[nn.Module, list[dict], dict]:
+    """Build and train the encoder a model entry describes. Returns (encoder, log rows, extra)."""
+    training = spec["training"]
+    cfg = train_config({**training, "seed": spec.get("seed", 0)})
+    torch.manual_seed(cfg.seed)
+    family = spec["family"]
+    encoder = checkpoint.build(family, checkpoint.FAMILIES[family][1].preset(spec["preset"]))
+    encoder.to(device)
+    teacher = checkpoint.load(teacher_path, device)[0] if teacher_path else None
+    objective, extra, phones = build_objective(training, encoder, directories, cfg, teacher)
+    objective.to(device)
+    rows = train(encoder, objective, lambda: batches(directories, cfg, cfg.seed, phones), cfg,
+                 state_path, device)
+    return encoder.eval(), rows, extra

@@ -1,0 +1,80 @@
+"""The training loop: schedule, resumption equals an uninterrupted run, non-finite stop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from brainlike.models.supervised import SupervisedObjective
+from brainlike.models.wav2vec2 import Wav2Vec2, Wav2Vec2Config
+from brainlike.training.loop import TrainConfig, train
+from brainlike.training.schedule import learning_rate
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _batches() -> Iterator[dict]:
+    """A deterministic toy task: the phone label is which of 4 tones is playing."""
+    g = torch.Generator().manual_seed(0)
+    t = torch.arange(8000) / 16000
+    while True:
+        labels = torch.randint(0, 4, (4,), generator=g)
+        audio = torch.stack([torch.sin(2 * torch.pi * (300 + 400 * int(k)) * t) for k in labels])
+        audio = audio + 0.05 * torch.randn(audio.shape, generator=g)
+        frames = 8000 // 320
+        yield {"audio": audio, "phones": labels[:, None].expand(-1, frames).clone()}
+
+
+def _setup(seed: int = 0) -> tuple[nn.Module, nn.Module]:
+    torch.manual_seed(seed)
+    encoder = Wav2Vec2(Wav2Vec2Config.preset("tiny"))
+    return encoder, SupervisedObjective(encoder, n_phones=4)
+
+
+CFG = TrainConfig(steps=12, batch_size=4, crop_seconds=0.5, lr=2e-3, warmup_steps=3,
+                  log_every=2, checkpoint_every=4, seed=1)
+
+
+def test_schedule_warms_up_then_decays() -> None:
+    rates = [learning_rate(s, 1.0, 10, 100, 0.01) for s in range(100)]
+    assert rates[0] == pytest.approx(0.1) and rates[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(rates[9:], rates[10:]))
+    assert rates[-1] == pytest.approx(0.01, abs=1e-3)
+
+
+def test_resumed_run_ends_with_the_same_weights(tmp_path: Path) -> None:
+    encoder, objective = _setup()
+    rows = train(encoder, objective, _batches, CFG, tmp_path / "a.pt", CPU)
+    assert [r["step"] for r in rows] == [2, 4, 6, 8, 10, 12]
+    assert rows[-1]["accuracy"] > 0.5  # the toy task is learnt: supervised training works
+
+    encoder2, objective2 = _setup()
+    train(encoder2, objective2, _batches, CFG, tmp_path / "b.pt", CPU, stop_after=5)
+    encoder3, objective3 = _setup(seed=99)  # a fresh process would rebuild from scratch
+    rows3 = train(encoder3, objective3, _batches, CFG, tmp_path / "b.pt", CPU)
+    for (name, a), b in zip(objective.state_dict().items(), objective3.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert [r["step"] for r in rows3] == [r["step"] for r in rows]
+
+
+def test_non_finite_loss_stops_with_the_step(tmp_path: Path) -> None:
+    encoder, objective = _setup()
+
+    def poisoned(batch: dict, generator: torch.Generator) -> dict:
+        terms = objective(batch, generator)
+        return {**terms, "loss": terms["loss"] * float("nan")}
+
+    with pytest.raises(FloatingPointError, match="at step 0"):
+        train(encoder, poisoned, _batches, CFG, tmp_path / "c.pt", CPU)
