@@ -1,5 +1,10 @@
 """One subject's brain scores for one model (or baseline): every layer, vertex and ROI."""
 
+import os
+
+# Spinning OpenMP threads starve each other when jobs share cores; set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import re
 
 import pyarrow as pa

@@ -1,5 +1,10 @@
 """One story's features for one model or baseline, every layer on the volume grid."""
 
+import os
+
+# Spinning OpenMP threads starve each other when jobs share cores; set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from brainlike.device import pick_device
 from brainlike.features.store import write_features
 from brainlike.features.story import FeatureSpec, Stimulus, frame_features, volume_features

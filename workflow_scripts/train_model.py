@@ -1,5 +1,10 @@
 """Build a model from its config entry and train it (or keep its random initialisation)."""
 
+import os
+
+# Spinning OpenMP threads starve each other when jobs share cores; set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from pathlib import Path
 
 import pandas as pd
