@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from brainlike.features.store import write_features
 from brainlike.preprocess.responses import write_responses
@@ -20,14 +19,6 @@ from brainlike.scores.folds import kfold_contiguous
 
 TR = 1.5
 FAST_ALPHAS = (1.0, 100.0, 1e4)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _smooth(rng: np.random.Generator, n: int, f: int, width: int = 5) -> np.ndarray:

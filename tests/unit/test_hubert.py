@@ -20,13 +20,6 @@ SMALL = LogMelEncoderConfig(conv_channels=64, embed_dim=64, num_layers=2, num_he
                             ff_dim=128, pos_conv_kernel=7, pos_conv_groups=4, dropout=0.0)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def _speechlike(batch: int, n: int, seed: int) -> torch.Tensor:
     """Chirps, tones and noise bursts switching every ~0.1 s: frames that cluster well."""

@@ -11,13 +11,6 @@ from brainlike.models.logmel_encoder import LogMelEncoder, LogMelEncoderConfig
 SR = 16000
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def tiny() -> LogMelEncoder:

@@ -14,14 +14,6 @@ from brainlike.models.wav2vec2 import PAPER_CONV, Wav2Vec2, Wav2Vec2Config
 SR = 16000
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """The tiny model is faster on one thread than on two cores shared with other jobs."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def tiny() -> Wav2Vec2:

@@ -13,14 +13,6 @@ from brainlike.models.quantizer import (GumbelProductQuantizer, QuantizerOutput,
 G, V, D_IN, D_OUT = 2, 8, 12, 16
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Two cores shared with other jobs: one thread is faster and reproducible."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def _quantizer(seed: int = 0) -> GumbelProductQuantizer:
     torch.manual_seed(seed)

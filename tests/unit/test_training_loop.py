@@ -17,13 +17,6 @@ from brainlike.training.schedule import learning_rate
 CPU = torch.device("cpu")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def _batches() -> Iterator[dict]:
     """A deterministic toy task: the phone label is which of 4 tones is playing."""

@@ -34,13 +34,6 @@ def _spec(objective: str, **training) -> dict:
         "checkpoint_every": 2, "targets": {"fit_batches": 2, "clusters": 8}, **training}}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.mark.parametrize("objective, term", [("hubert", "masked_accuracy"),
                                              ("wav2vec2", "hard_perplexity"),
