@@ -18,9 +18,9 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
         subject, model = scores["subject"].iloc[0], scores["model"].iloc[0]
         frame = subject_rows(scores, rois[["layer", "roi", "p_value"]],
                              ceilings[ceilings["subject"] == subject], vertices,
-                             spec["ceiling_floor"], spec["fdr_q"])
+                             spec["ceiling_floor"])
         rows.append(frame.assign(model=model, subject=subject))
-    table = summarise(snakemake.wildcards.dataset, rows)  # noqa: F821
+    table = summarise(snakemake.wildcards.dataset, rows, spec["fdr_q"])  # noqa: F821
     write_table(pa.Table.from_pandas(table, preserve_index=False), snakemake.output[0],  # noqa: F821
                 "summary/1")
     log.info("%d summary rows", len(table))

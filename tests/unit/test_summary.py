@@ -10,7 +10,7 @@ from scipy.stats import false_discovery_control
 
 from brainlike.io.schemas import read_table, write_table
 from brainlike.scores.stats import fdr_bh
-from brainlike.scores.summary import COLUMNS, group_rows, subject_rows, summarise
+from brainlike.scores.summary import COLUMNS, add_fdr, group_rows, subject_rows, summarise
 
 FLOOR, Q = 0.2, 0.05
 LAYERS = {"l0": 0, "l1": 1}
@@ -52,7 +52,7 @@ def _scores(rng: np.random.Generator, scale: float = 1.0, n_folds: int = 3) -> p
 
 def test_subject_rows_averages_folds_then_vertices_and_normalises():
     scores = _scores(np.random.default_rng(0))
-    out = subject_rows(scores, _rois(), _ceilings(), _vertices(), FLOOR, Q)
+    out = subject_rows(scores, _rois(), _ceilings(), _vertices(), FLOOR)
     assert len(out) == len(LAYERS) * 3
     out = out.set_index(["layer", "roi"])
     fold_mean = scores.groupby(["layer", "vertex"])["r"].mean()
@@ -77,10 +77,10 @@ def test_subject_rows_averages_folds_then_vertices_and_normalises():
     assert out.loc[("l1", "a"), "layer_index"] == 1
 
 
-def test_subject_rows_bh_fdr_over_layers_and_rois():
+def test_add_fdr_over_a_family_of_layers_and_rois():
     out = subject_rows(_scores(np.random.default_rng(1)), _rois(), _ceilings(), _vertices(),
-                       FLOOR, Q)
-    out = out.set_index(["layer", "roi"])
+                       FLOOR)
+    out = add_fdr(out.assign(model="m"), Q, family=("model",)).set_index(["layer", "roi"])
     keys = list(P_VALUES)
     p = np.array([P_VALUES[k] for k in keys])
     rejected, adjusted = fdr_bh(p, alpha=Q)
@@ -99,26 +99,45 @@ def test_subject_rows_bh_fdr_over_layers_and_rois():
     assert out["significant"].dtype == bool
 
 
+def test_default_fdr_family_is_model_by_roi():
+    """Strong effects in one ROI must not lower the bar for another ROI."""
+    rows = pd.DataFrame({"model": "m", "roi": ["a"] * 4 + ["noise"],
+                         "p_value": [0.001, 0.001, 0.001, 0.001, 0.02]})
+    assert add_fdr(rows, 0.05, family=("model",))["significant"].all()  # pooled: rejected
+    by_roi = add_fdr(rows, 0.05)
+    assert by_roi["significant"].tolist() == [True, True, True, True, True]  # m = 1, p < q
+    rows.loc[4, "p_value"] = 0.06
+    assert add_fdr(rows, 0.05, family=("model",))["significant"].tolist()[-1] is False
+    rows = pd.concat([rows, pd.DataFrame({"model": "m", "roi": ["noise"] * 3,
+                                          "p_value": [0.5, 0.7, 0.9]})], ignore_index=True)
+    rows.loc[4, "p_value"] = 0.02
+    pooled = add_fdr(rows, 0.05, family=("model",))
+    separate = add_fdr(rows, 0.05)
+    assert bool(pooled.loc[4, "significant"])  # 0.02 <= 0.05 * 5 / 8 among pooled tests
+    assert not bool(separate.loc[4, "significant"])  # 0.02 > 0.05 * 1 / 4 among noise tests
+
+
 def test_subject_rows_without_any_test():
     rois = _rois({k: np.nan for k in P_VALUES})
-    out = subject_rows(_scores(np.random.default_rng(2)), rois, _ceilings(), _vertices(),
-                       FLOOR, Q)
+    out = add_fdr(subject_rows(_scores(np.random.default_rng(2)), rois, _ceilings(),
+                               _vertices(), FLOOR).assign(model="m"), Q)
     assert out["p_value"].isna().all() and out["p_fdr"].isna().all()
     assert not out["significant"].any()
     # an ROI absent from the ROI table is untested too
-    out = subject_rows(_scores(np.random.default_rng(2)), _rois()[lambda d: d["roi"] != "b"],
-                       _ceilings(), _vertices(), FLOOR, Q)
+    out = add_fdr(subject_rows(_scores(np.random.default_rng(2)),
+                               _rois()[lambda d: d["roi"] != "b"], _ceilings(), _vertices(),
+                               FLOOR).assign(model="m"), Q)
     b = out[out["roi"] == "b"]
     assert len(b) == 2 and b["p_value"].isna().all() and not b["significant"].any()
 
 
 def test_subject_rows_floor_moves_vertices_in_and_out():
     scores = _scores(np.random.default_rng(3))
-    low = subject_rows(scores, _rois(), _ceilings(), _vertices(), 0.01, Q).set_index(
+    low = subject_rows(scores, _rois(), _ceilings(), _vertices(), 0.01).set_index(
         ["layer", "roi"])
     r = scores.groupby(["layer", "vertex"])["r"].mean().loc["l0"]
     assert low.loc[("l0", "c"), "normalised_r"] == pytest.approx((r[7] / 0.2 + r[8] / 0.05) / 2)
-    high = subject_rows(scores, _rois(), _ceilings(), _vertices(), 0.9, Q)
+    high = subject_rows(scores, _rois(), _ceilings(), _vertices(), 0.9)
     assert high["normalised_r"].isna().all()
 
 
@@ -130,13 +149,17 @@ def _subject_frames(n_subjects: int = 3) -> list[pd.DataFrame]:
         for s in range(n_subjects):
             rng = np.random.default_rng(10 * s + int(gain * 10))
             frame = subject_rows(_scores(rng, scale=gain * (1 + 0.2 * s)), _rois(), _ceilings(),
-                                 _vertices(), FLOOR, Q)
+                                 _vertices(), FLOOR)
             frames.append(frame.assign(model=model, subject=f"sub-{s + 1:02d}"))
     return frames
 
 
+def _corrected(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return add_fdr(pd.concat(frames, ignore_index=True), Q).assign(dataset="ds")
+
+
 def test_group_rows_mean_and_interval_over_subjects():
-    subjects = pd.concat(_subject_frames(3), ignore_index=True).assign(dataset="ds")
+    subjects = _corrected(_subject_frames(3))
     group = group_rows(subjects)
     assert len(group) == 2 * len(LAYERS) * 3  # model x layer x ROI
     assert (group["subject"] == "group").all()
@@ -163,7 +186,7 @@ def test_group_rows_mean_and_interval_over_subjects():
 
 
 def test_group_rows_single_subject_has_no_interval():
-    subjects = pd.concat(_subject_frames(1), ignore_index=True).assign(dataset="ds")
+    subjects = _corrected(_subject_frames(1))
     group = group_rows(subjects)
     assert len(group) == 2 * len(LAYERS) * 3
     a = group[group["roi"] == "a"]

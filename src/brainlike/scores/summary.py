@@ -2,9 +2,11 @@
 
 Per subject and model, vertex scores (fold-averaged held-out r) are averaged within each ROI,
 raw and ceiling-normalised (vertices whose ceiling is under the floor drop out of the
-normalised mean). Permutation p-values come from the scoring step; Benjamini-Hochberg runs
-over each subject x model family of layer x ROI tests. Group rows (subject ``group``) average
-subjects, with a bootstrap interval over subjects.
+normalised mean). Permutation p-values come from the scoring step. Benjamini-Hochberg runs
+within each model x ROI family (all its subjects and layers): a family mixing ROIs would let
+the many true effects of auditory ROIs lower the bar for a noise-only ROI, which FDR allows
+but a reader of one ROI does not expect. Group rows (subject ``group``) average subjects,
+with a bootstrap interval over subjects.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ COLUMNS = ["dataset", "model", "subject", "layer", "layer_index", "roi", "n_vert
 
 
 def subject_rows(scores: pd.DataFrame, rois: pd.DataFrame, ceilings: pd.DataFrame,
-                 vertices: pd.DataFrame, floor: float, q: float) -> pd.DataFrame:
+                 vertices: pd.DataFrame, floor: float) -> pd.DataFrame:
     """ROI means for one subject and model.
 
     scores: vertex, layer, layer_index, fold, r (one row per fold). rois: layer, roi, p_value.
@@ -36,14 +38,26 @@ def subject_rows(scores: pd.DataFrame, rois: pd.DataFrame, ceilings: pd.DataFram
         n_vertices=("vertex", "size"), mean_r=("r", "mean"),
         normalised_r=("normalised_r", "mean"), ceiling=("ceiling", "mean"))
     rows = rows.rename(columns={"roi_name": "roi"}).merge(rois, on=["layer", "roi"], how="left")
-    tested = rows["p_value"].notna()
+    rows["ci_low"] = rows["ci_high"] = np.nan
+    return rows
+
+
+def add_fdr(rows: pd.DataFrame, q: float, family: tuple[str, ...] = ("model", "roi")
+            ) -> pd.DataFrame:
+    """``p_fdr`` and ``significant`` by Benjamini-Hochberg within each ``family``.
+
+    Untested rows (NaN p) stay NaN and not significant and do not count in m.
+    """
+    rows = rows.copy()
     rows["p_fdr"] = np.nan
     rows["significant"] = False
-    if tested.any():
-        rejected, adjusted = fdr_bh(rows.loc[tested, "p_value"].to_numpy(), alpha=q)
-        rows.loc[tested, "p_fdr"] = adjusted
-        rows.loc[tested, "significant"] = rejected
-    rows["ci_low"] = rows["ci_high"] = np.nan
+    for _, part in rows.groupby(list(family))["p_value"]:
+        tested = part.index[part.notna()]
+        if len(tested):
+            rejected, adjusted = fdr_bh(rows.loc[tested, "p_value"].to_numpy(), alpha=q)
+            rows.loc[tested, "p_fdr"] = adjusted
+            rows.loc[tested, "significant"] = rejected
+    rows["significant"] = rows["significant"].astype(bool)
     return rows
 
 
@@ -66,9 +80,10 @@ def group_rows(subjects: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def summarise(dataset: str, per_subject: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack subject rows (each already tagged with model and subject) and add group rows."""
-    subjects = pd.concat(per_subject, ignore_index=True)
+def summarise(dataset: str, per_subject: list[pd.DataFrame], q: float = 0.05) -> pd.DataFrame:
+    """Stack subject rows (each already tagged with model and subject), correct them for
+    multiple comparisons (``add_fdr``) and add group rows."""
+    subjects = add_fdr(pd.concat(per_subject, ignore_index=True), q)
     subjects.insert(0, "dataset", dataset)
     table = pd.concat([subjects, group_rows(subjects)], ignore_index=True)
     return table[COLUMNS].sort_values(["model", "subject", "layer_index", "roi"],
