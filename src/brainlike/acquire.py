@@ -53,13 +53,14 @@ def _run(cmd: Sequence[str], source: str, cwd: Path | None = None) -> str:
     return proc.stdout
 
 
-def _is_local(source: str) -> bool:
+def is_local(source: str) -> bool:
+    """True for a local path; False for a URL, an scp-like host:path or a DataLad shortcut."""
     return "://" not in source and not source.startswith("///") and ":" not in source.split("/")[0]
 
 
 def check_source(source: str) -> None:
     """Fail early with a clear message for a local source that is not a dataset."""
-    if _is_local(source):
+    if is_local(source):
         path = Path(source)
         if not (path / ".git").exists():
             raise InputError(source, "dataset source is not a DataLad/git dataset "
@@ -99,7 +100,7 @@ def acquire(source: str, dest: str | Path, paths: Sequence[str]) -> dict:
         raise ValueError("acquire needs at least one path to get")
     check_source(source)
     # A relative local path is resolved now: the clone's origin then works from anywhere.
-    clone_source = str(Path(source).resolve()) if _is_local(source) else source
+    clone_source = str(Path(source).resolve()) if is_local(source) else source
     dest = Path(dest)
     with atomic_directory(dest) as tmp:
         _run(["datalad", "clone", clone_source, str(tmp)], source)

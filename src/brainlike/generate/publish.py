@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from brainlike.acquire import is_local
 from brainlike.io.atomic import atomic_directory, write_json
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def publish(source: str, record: str | Path, build: Callable[[Path], dict]) -> d
     ``build`` returns a summary (counts, durations) kept in the publication ``record``.
     Nothing appears at ``source`` unless generation and saving both succeed.
     """
-    if "://" in source or source.startswith("///"):
+    if not is_local(source):
         raise ValueError(f"a simulated dataset is published to a local path, not {source!r}")
     start = time.perf_counter()
     with atomic_directory(source) as root:

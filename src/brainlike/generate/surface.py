@@ -50,6 +50,16 @@ ROI_COLOURS: dict[int, tuple[float, float, float, float]] = {
 _HEMI_STRUCTURE = {"left": "CortexLeft", "right": "CortexRight"}
 
 
+def _check_mesh(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The arrays, after checking they are vertices (n, 3) and faces (m, 3)."""
+    vertices, faces = np.asarray(vertices), np.asarray(faces)
+    if vertices.ndim != 2 or vertices.shape[1] != 3:
+        raise ValueError(f"vertices must be (n, 3), found shape {vertices.shape}")
+    if faces.ndim != 2 or faces.shape[1] != 3:
+        raise ValueError(f"faces must be (m, 3), found shape {faces.shape}")
+    return vertices, faces
+
+
 def icosphere(level: int) -> tuple[np.ndarray, np.ndarray]:
     """Unit icosphere after ``level`` loop subdivisions of the icosahedron.
 
@@ -112,12 +122,7 @@ def roi_labels(
     the right hemisphere), walking only through unassigned vertices, so patches never overlap
     and are each connected. Deterministic: ties break by vertex index.
     """
-    vertices = np.asarray(vertices)
-    faces = np.asarray(faces)
-    if vertices.ndim != 2 or vertices.shape[1] != 3:
-        raise ValueError(f"vertices must be (n, 3), found shape {vertices.shape}")
-    if faces.ndim != 2 or faces.shape[1] != 3:
-        raise ValueError(f"faces must be (m, 3), found shape {faces.shape}")
+    vertices, faces = _check_mesh(vertices, faces)
     if hemi not in _HEMI_STRUCTURE:
         raise ValueError(f"hemi must be 'left' or 'right', found {hemi!r}")
     if patch_sizes is None:
@@ -202,12 +207,7 @@ def _structure_meta(hemi: str | None) -> nib.gifti.GiftiMetaData:
 def write_surface_gifti(path: str | Path, vertices: np.ndarray, faces: np.ndarray,
                         hemi: str | None = None) -> Path:
     """Write a ``.surf.gii`` with a float32 POINTSET (n, 3) and an int32 TRIANGLE (m, 3) array."""
-    vertices = np.asarray(vertices)
-    faces = np.asarray(faces)
-    if vertices.ndim != 2 or vertices.shape[1] != 3:
-        raise ValueError(f"vertices must be (n, 3), found shape {vertices.shape}")
-    if faces.ndim != 2 or faces.shape[1] != 3:
-        raise ValueError(f"faces must be (m, 3), found shape {faces.shape}")
+    vertices, faces = _check_mesh(vertices, faces)
     if faces.size and (faces.min() < 0 or faces.max() >= len(vertices)):
         raise ValueError(f"faces index outside 0..{len(vertices) - 1}")
     img = nib.gifti.GiftiImage(meta=_structure_meta(hemi))
