@@ -18,9 +18,11 @@ include: "rules/train.smk"
 include: "rules/features.smk"
 include: "rules/scores.smk"
 include: "rules/figures.smk"
+include: "rules/probes.smk"
 
 
 rule all:
     input:
         all_targets,
+        probe_targets,
     default_target: True

@@ -58,7 +58,11 @@ def all_targets(wildcards):
         targets += listening_targets(LISTENING[name])
         targets += [f"results/summary/{name}.parquet"]
         targets += [f"results/figures/{name}/{f}.svg"
-                    for f in ("layer_profiles", "best_layer", "models_by_roi")]
+                    for f in ("layer_profiles", "best_layer", "models_by_roi",
+                              "ssl_vs_controls", "native_language")]
+    if TARGET_LISTENING:
+        # the models are trained for scoring anyway; corpora-only runs should not train them
+        targets.append("results/figures/training_curves.svg")
     for name in TARGET_CORPORA:
         targets += [f"data/corpora/{name}/{c}" for c in CORPORA[name].collections]
     return targets
@@ -190,3 +194,29 @@ def listening_spec(wildcards):
 
 def corpus_spec(wildcards):
     return config["corpora"][wildcards.corpus]
+
+
+# The layer-wise phone probe (rules/probes.smk).
+def probe_targets(wildcards):
+    if not config["probe"]["enabled"]:
+        return []
+    ds = config["probe"]["dataset"]
+    models = _selected("models", config["models"])
+    return [f"results/probes/{ds}/{m}.parquet" for m in models] + [
+        f"results/figures/{ds}/phone_probe.svg"
+    ]
+
+
+def probe_inputs(wildcards):
+    if wildcards.dataset not in LISTENING:
+        raise WorkflowError(f"probe dataset {wildcards.dataset!r} is not under `listening`")
+    tasks = config["probe"]["tasks"] or LISTENING[wildcards.dataset].tasks
+    return {
+        "model": f"models/{wildcards.model}/model.pt",
+        "stimuli": [f"data/parquet/{wildcards.dataset}/stimuli/task-{t}.parquet" for t in tasks],
+    }
+
+
+def probe_files(wildcards):
+    return [f"results/probes/{wildcards.dataset}/{m}.parquet"
+            for m in _selected("models", config["models"])]

@@ -31,3 +31,55 @@ rule brain_score_figures:
         "../envs/brainlike.yaml"
     script:
         "../workflow_scripts/brain_score_figures.py"
+
+
+rule comparison_figures:
+    input:
+        summary="results/summary/{dataset}.parquet",
+        manifest="data/raw/{dataset}.manifest.json",
+    output:
+        controls=report(
+            "results/figures/{dataset}/ssl_vs_controls.svg",
+            caption="../report/ssl_vs_controls.rst",
+            category="Brain scores",
+            labels={"dataset": "{dataset}", "figure": "self-supervised vs controls"},
+        ),
+        native=report(
+            "results/figures/{dataset}/native_language.svg",
+            caption="../report/native_language.rst",
+            category="Brain scores",
+            labels={"dataset": "{dataset}", "figure": "native vs non-native language"},
+        ),
+        table="results/figures/{dataset}/native_language.parquet",
+    params:
+        models=config["models"],
+        raw=raw_root,
+    log:
+        "logs/figures/{dataset}_comparisons.log",
+    conda:
+        "../envs/brainlike.yaml"
+    script:
+        "../workflow_scripts/comparison_figures.py"
+
+
+rule training_curve_figure:
+    input:
+        logs=expand(
+            "models/{model}/training_log.parquet",
+            model=_selected("models", config["models"]),
+        ),
+    output:
+        report(
+            "results/figures/training_curves.svg",
+            caption="../report/training_curves.rst",
+            category="Training",
+            labels={"figure": "training curves"},
+        ),
+    params:
+        models=_selected("models", config["models"]),
+    log:
+        "logs/figures/training_curves.log",
+    conda:
+        "../envs/brainlike.yaml"
+    script:
+        "../workflow_scripts/training_curves.py"

@@ -1,6 +1,7 @@
 # Models whose layers are scored. `training: null` is the untrained control: its checkpoint
 # is the seeded random initialisation, so every model reaches the features stage the same way.
 # A killed training job re-run resumes from models/<model>/checkpoints/state.pt.
+# heldout.json: the learning checks on chapters training never saw (brainlike.training.heldout).
 
 
 rule train_model:
@@ -9,6 +10,7 @@ rule train_model:
     output:
         model="models/{model}/model.pt",
         log="models/{model}/training_log.parquet",
+        heldout="models/{model}/heldout.json",
     params:
         spec=model_spec,
         state="models/{model}/checkpoints/state.pt",

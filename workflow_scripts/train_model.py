@@ -12,6 +12,7 @@ import pyarrow as pa
 import torch
 
 from brainlike.device import pick_device
+from brainlike.io.atomic import write_json
 from brainlike.io.schemas import write_table
 from brainlike.models import checkpoint
 from brainlike.training.run import train_model
@@ -37,5 +38,9 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
                         columns=["step", "term", "value"])
     write_table(pa.Table.from_pandas(long, preserve_index=False), snakemake.output.log,  # noqa: F821
                 "traininglog/1")
+    write_json(snakemake.output.heldout,  # noqa: F821
+               {"model": w.model, "trained": spec["training"] is not None,
+                "objective": spec["training"]["objective"] if spec["training"] else None,
+                "checks": extra.get("heldout", {})})
     log.info("%s: %d parameters, %d training steps", w.model,
              sum(p.numel() for p in model.parameters()), rows[-1]["step"] if rows else 0)

@@ -41,17 +41,81 @@ def row_groups(directories: list[str | Path]) -> list[tuple[Path, int]]:
     return units
 
 
+def frame_labels(phones: list[dict], start: int, crop: int, index: dict[str, int],
+                 sample_rate: int = 16000, label_rate: float = 50.0) -> torch.Tensor:
+    """(frames,) int64 phone ids at ``label_rate`` over a crop; -100 outside phonemes."""
+    n = int(crop / sample_rate * label_rate)
+    labels = np.full(n, -100, np.int64)
+    t0 = start / sample_rate
+    for p in phones:
+        a = int(np.ceil((p["onset"] - t0) * label_rate - 1e-6))
+        b = int(np.ceil((p["offset"] - t0) * label_rate - 1e-6))
+        if b > 0 and a < n:
+            labels[max(a, 0):min(b, n)] = index.get(p["phoneme"], -100)
+    return torch.from_numpy(labels)
+
+
+def heldout_chapters(directories: list[str | Path], n: int) -> dict[tuple[Path, int], set[int]]:
+    """The last ``n`` chapters of each collection, as {(shard, row group): {row, ...}}.
+
+    Training never sees them; the learning checks run on them. A collection with ``n`` or
+    fewer chapters cannot spare any, which is an error naming it.
+    """
+    held: dict[tuple[Path, int], set[int]] = {}
+    for directory in map(Path, directories):
+        units = row_groups([directory])
+        sizes = [pq.ParquetFile(p).metadata.row_group(g).num_rows for p, g in units]
+        if sum(sizes) <= n:
+            raise ValueError(f"{directory}: {sum(sizes)} chapter(s), too few to hold out {n} "
+                             "for evaluation and still train")
+        left = n
+        for (path, group), size in zip(reversed(units), reversed(sizes)):
+            take = min(left, size)
+            if take:
+                held[(path, group)] = set(range(size - take, size))
+            left -= take
+    return held
+
+
+def heldout_crops(directories: list[str | Path], n_chapters: int, crop_seconds: float,
+                  sample_rate: int = 16000, phone_inventory: list[str] | None = None,
+                  label_rate: float = 50.0) -> Iterator[dict]:
+    """Consecutive, non-overlapping crops of the held-out chapters (same keys as CropStream)."""
+    crop = int(round(crop_seconds * sample_rate))
+    index = None if phone_inventory is None else {p: i for i, p in enumerate(phone_inventory)}
+    columns = ["utt_id", "audio"] + (["phonemes"] if index else [])
+    for (path, group), rows in heldout_chapters(directories, n_chapters).items():
+        table = pq.ParquetFile(path).read_row_group(group, columns=columns)
+        for r in sorted(rows):
+            pcm = table.column("audio")[r].values.to_numpy(zero_copy_only=False)
+            phones = table.column("phonemes")[r].as_py() if index else None
+            for start in range(0, max(1, len(pcm) - crop + 1), crop):
+                piece = pcm[start:start + crop].astype(np.float32) / 32768.0
+                out = np.zeros(crop, np.float32)
+                out[:len(piece)] = piece
+                item = {"audio": torch.from_numpy(out), "length": len(piece),
+                        "utt_id": str(table.column("utt_id")[r]), "start": start}
+                if index:
+                    item["phones"] = frame_labels(phones, start, crop, index, sample_rate,
+                                                  label_rate)
+                yield item
+
+
 class CropStream(IterableDataset):
     """Random fixed-length crops of corpus audio.
 
     Yields dicts with ``audio`` (crop_samples,) float32, ``length`` (valid samples; shorter
-    chapters are zero-padded) and ``utt_id``.
+    chapters are zero-padded) and ``utt_id``. ``exclude`` names chapters to skip
+    ({(shard, row group): {row, ...}}, e.g. :func:`heldout_chapters`).
     """
 
     def __init__(self, directories: list[str | Path], crop_seconds: float, seed: int,
                  crops_per_chapter: int = 4, sample_rate: int = 16000,
-                 phone_inventory: list[str] | None = None, label_rate: float = 50.0) -> None:
+                 phone_inventory: list[str] | None = None, label_rate: float = 50.0,
+                 exclude: dict[tuple[Path, int], set[int]] | None = None) -> None:
         self.units = row_groups(directories)
+        # Chapters kept out of training (see heldout_chapters).
+        self.exclude = exclude or {}
         if not self.units:
             raise ValueError(f"no Parquet row groups under {directories}")
         self.crop = int(round(crop_seconds * sample_rate))
@@ -78,26 +142,18 @@ class CropStream(IterableDataset):
             columns = ["utt_id", "audio"] + (["phonemes"] if self.phone_index else [])
             table = pq.ParquetFile(path).read_row_group(group, columns=columns)
             audio_col = table.column("audio")
+            skip = self.exclude.get((path, group), ())
             for r in rng.permutation(table.num_rows):
+                if int(r) in skip:
+                    continue
                 pcm = audio_col[int(r)].values.to_numpy(zero_copy_only=False)
                 phones = table.column("phonemes")[int(r)].as_py() if self.phone_index else None
                 for _ in range(self.crops_per_chapter):
                     item = self._crop(pcm, rng, str(table.column("utt_id")[int(r)]))
                     if phones is not None:
-                        item["phones"] = self._labels(phones, item["start"])
+                        item["phones"] = frame_labels(phones, item["start"], self.crop, self.phone_index,
+                                                      self.sample_rate, self.label_rate)
                     yield item
-
-    def _labels(self, phones: list[dict], start: int) -> torch.Tensor:
-        """(frames,) int64 phone ids at ``label_rate`` over the crop; -100 outside phonemes."""
-        n = int(self.crop / self.sample_rate * self.label_rate)
-        labels = np.full(n, -100, np.int64)
-        t0 = start / self.sample_rate
-        for p in phones:
-            a = int(np.ceil((p["onset"] - t0) * self.label_rate - 1e-6))
-            b = int(np.ceil((p["offset"] - t0) * self.label_rate - 1e-6))
-            if b > 0 and a < n:
-                labels[max(a, 0):min(b, n)] = self.phone_index.get(p["phoneme"], -100)
-        return torch.from_numpy(labels)
 
     def _crop(self, pcm: np.ndarray, rng: np.random.Generator, utt_id: str) -> dict:
         start = int(rng.integers(0, max(1, len(pcm) - self.crop + 1)))

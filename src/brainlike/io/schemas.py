@@ -58,6 +58,11 @@ traininglog/1 -- one file per trained model, tidy long form (objectives log diff
     step int32, term string (loss, lr, masked_accuracy, hard_perplexity, audio_s_per_s,
     data_wait_fraction, ...), value float64
 
+probe/1 -- one file per dataset and model: the layer-wise phone probe (brainlike.probes)
+    model string, layer string, layer_index int16, fold int16, accuracy float64 (held-out
+    frames named right), chance float64 (majority phone of the training folds), alpha
+    float64, n_train int32, n_test int32, n_classes int32
+
 groundtruth/1 -- simulated datasets only: the planted answer per subject and vertex
     subject string, vertex int32, roi int16, driver string, signal_var float64,
     noise_var float64, snr float64, ceiling_r float64
@@ -140,6 +145,14 @@ SUMMARY = pa.schema([
 ])
 
 
+PROBE = pa.schema([
+    ("model", pa.string()), ("layer", pa.string()), ("layer_index", pa.int16()),
+    ("fold", pa.int16()), ("accuracy", pa.float64()), ("chance", pa.float64()),
+    ("alpha", pa.float64()), ("n_train", pa.int32()), ("n_test", pa.int32()),
+    ("n_classes", pa.int32()),
+])
+
+
 def responses_schema(n_vertices: int) -> pa.Schema:
     """responses/1 for a run with ``n_vertices`` kept vertices."""
     return pa.schema([
@@ -158,6 +171,7 @@ SCHEMAS: dict[str, pa.Schema | None] = {
     "ceilings/1": CEILINGS,
     "summary/1": SUMMARY,
     "traininglog/1": TRAININGLOG,
+    "probe/1": PROBE,
     "responses/1": None,  # the list size depends on the run; checked by _check_responses
 }
 

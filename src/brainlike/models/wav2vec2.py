@@ -45,6 +45,11 @@ class Wav2Vec2Config:
     def from_dict(cls, d: dict) -> Wav2Vec2Config:
         return cls(**{**d, "conv_layers": tuple(tuple(c) for c in d["conv_layers"])})
 
+    @property
+    def conv_channels(self) -> int:
+        """Width of the last convolutional block (what the quantizer sees)."""
+        return self.conv_layers[-1][0]
+
 
 PRESETS: dict[str, Wav2Vec2Config] = {
     # The paper's BASE model (95 M parameters): for a GPU cluster.
@@ -83,6 +88,9 @@ class Wav2Vec2(nn.Module):
             encoder_ff_interm_features=c.ff_dim, encoder_ff_interm_dropout=c.dropout,
             encoder_dropout=c.dropout, encoder_layer_norm_first=c.layer_norm_first,
             encoder_layer_drop=0.0, aux_num_out=None)
+        # Pre-training replaces masked frames by this learned vector after the projection
+        # (torchaudio ships the backbone only; the paper's masking is ours to add).
+        self.mask_embedding = nn.Parameter(torch.empty(c.embed_dim).uniform_())
 
     @property
     def layer_names(self) -> list[str]:
@@ -107,6 +115,25 @@ class Wav2Vec2(nn.Module):
             outputs.append(x.transpose(1, 2))
         return outputs
 
+    def frontend(self, waveforms: Tensor) -> Tensor:
+        """The raw waveform is the convolutions' input: nothing to compute before them."""
+        if waveforms.ndim != 2:
+            raise ValueError(f"waveforms must be (batch, time), found shape {tuple(waveforms.shape)}")
+        return waveforms
+
+    def forward_encoder(self, x: Tensor, mask: Tensor | None = None,
+                        num_layers: int | None = None) -> list[Tensor]:
+        """Last conv block's output (B, T, C) -> one (B, T, embed_dim) tensor per transformer
+        layer; ``mask`` (B, T) bool frames are replaced by the mask embedding first."""
+        encoder = self.backbone.encoder
+        x = encoder.feature_projection(x)
+        if mask is not None:
+            if mask.shape != x.shape[:2]:
+                raise ValueError(f"mask must be (batch, frames) = {tuple(x.shape[:2])}, "
+                                 f"found shape {tuple(mask.shape)}")
+            x = torch.where(mask.to(x.device).unsqueeze(-1), self.mask_embedding.to(x.dtype), x)
+        return encoder.transformer.get_intermediate_outputs(x, num_layers=num_layers)
+
     def extract_features(self, waveforms: Tensor) -> list[Tensor]:
         """Every layer's output for waveforms (batch, time) at ``config.sample_rate``.
 
@@ -119,4 +146,4 @@ class Wav2Vec2(nn.Module):
             raise ValueError(f"waveforms of {waveforms.shape[1]} samples are shorter than the "
                              f"encoder's receptive field ({min_len} samples)")
         conv = self.forward_conv(waveforms)
-        return conv + self.backbone.encoder.extract_features(conv[-1])
+        return conv + self.forward_encoder(conv[-1])

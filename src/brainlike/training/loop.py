@@ -129,4 +129,6 @@ def train(model: nn.Module, objective: nn.Module | Objective,
             window_start, waited, seen = time.perf_counter(), 0.0, 0
         if step % cfg.checkpoint_every == 0 or step == end:
             _save_state(state_path, modules, optimizer, step, rows)
+    if hasattr(iterator, "close"):  # a prefetching thread
+        iterator.close()
     return rows

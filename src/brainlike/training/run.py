@@ -16,12 +16,14 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from brainlike.data.streaming import CropStream, phone_inventory
+from brainlike.data.prefetch import Prefetch
+from brainlike.data.streaming import CropStream, heldout_chapters, heldout_crops, phone_inventory
 from brainlike.models import checkpoint
 from brainlike.models.contrastive import ObjectiveConfig, Wav2Vec2Objective
 from brainlike.models.hubert import HubertObjective
 from brainlike.models.masking import span_mask
 from brainlike.models.supervised import SupervisedObjective
+from brainlike.training.heldout import EVALUATORS, learned
 from brainlike.training.loop import TrainConfig, train
 from brainlike.training.targets import LayerFeatures, MfccFeatures, TargetLabeler
 
@@ -35,23 +37,40 @@ def train_config(spec: dict) -> TrainConfig:
     return TrainConfig(**{k: v for k, v in spec.items() if k in names})
 
 
+HELDOUT_CHAPTERS = 2  # per collection: 4 min of a default corpus, never trained on
+
+
+def _collate(items: list[dict]) -> dict:
+    batch = {"audio": torch.stack([b["audio"] for b in items]),
+             "length": torch.tensor([b["length"] for b in items])}
+    if "phones" in items[0]:
+        batch["phones"] = torch.stack([b["phones"] for b in items])
+    return batch
+
+
 def batches(directories: list[Path], cfg: TrainConfig, seed: int,
-            phones: list[str] | None = None) -> Iterator[dict]:
-    """Endless deterministic batches of crops (epoch after epoch, reshuffled each time)."""
-    stream = CropStream(directories, cfg.crop_seconds, seed, phone_inventory=phones)
+            phones: list[str] | None = None, heldout: int = 0) -> Iterator[dict]:
+    """Endless deterministic batches of crops (epoch after epoch, reshuffled each time),
+    skipping the last ``heldout`` chapters of each collection."""
+    exclude = heldout_chapters(directories, heldout) if heldout else None
+    stream = CropStream(directories, cfg.crop_seconds, seed, phone_inventory=phones,
+                        exclude=exclude)
     epoch, buffer = 0, []
     while True:
         stream.set_epoch(epoch)
         for item in stream:
             buffer.append(item)
             if len(buffer) == cfg.batch_size:
-                batch = {"audio": torch.stack([b["audio"] for b in buffer]),
-                         "length": torch.tensor([b["length"] for b in buffer])}
-                if phones is not None:
-                    batch["phones"] = torch.stack([b["phones"] for b in buffer])
-                yield batch
+                yield _collate(buffer)
                 buffer = []
         epoch += 1
+
+
+def heldout_batches(directories: list[Path], cfg: TrainConfig, heldout: int,
+                    phones: list[str] | None = None) -> list[dict]:
+    """Every crop of the held-out chapters, in order, batched (the last batch may be short)."""
+    items = list(heldout_crops(directories, heldout, cfg.crop_seconds, phone_inventory=phones))
+    return [_collate(items[i:i + cfg.batch_size]) for i in range(0, len(items), cfg.batch_size)]
 
 
 class WithTargets(nn.Module):
@@ -75,8 +94,8 @@ class Contrastive(nn.Module):
                  span: tuple[int, int]) -> None:
         super().__init__()
         if not hasattr(encoder, "forward_encoder"):
-            raise ValueError(f"{type(encoder).__name__} has no staged forward_encoder: the "
-                             "wav2vec2 objective is wired for the log-mel encoder")
+            raise ValueError(f"{type(encoder).__name__} has no staged forward_encoder, which the "
+                             "wav2vec2 objective needs to mask the transformer's input")
         self.encoder, self.mask_prob, self.span = encoder, mask_prob, span
         width = encoder.config.conv_channels
         self.objective = Wav2Vec2Objective(width, encoder.config.embed_dim, config)
@@ -102,7 +121,8 @@ def _labeler(spec: dict, encoder: nn.Module, directories: list[Path], cfg: Train
         if teacher is None:
             raise ValueError("layer targets need the teacher model's checkpoint")
         features = LayerFeatures(teacher, targets["layer"])
-    sample = batches(directories, cfg, seed=cfg.seed + 7)
+    sample = batches(directories, cfg, seed=cfg.seed + 7,
+                     heldout=int(spec.get("heldout_chapters", HELDOUT_CHAPTERS)))
     fit_batches = [next(sample) for _ in range(int(targets.get("fit_batches", 40)))]
     labeler = TargetLabeler.fit(features, fit_batches, n_clusters=int(targets.get("clusters", 100)),
                                 seed=cfg.seed)
@@ -137,7 +157,8 @@ def build_objective(spec: dict, encoder: nn.Module, directories: list[Path],
 
 def train_model(spec: dict, directories: list[Path], state_path: Path, device: torch.device,
                 teacher_path: Path | None = None) -> tuple[nn.Module, list[dict], dict]:
-    """Build and train the encoder a model entry describes. Returns (encoder, log rows, extra)."""
+    """Build and train the encoder a model entry describes. Returns (encoder, log rows, extra);
+    ``extra["heldout"]`` holds the learning checks on the held-out chapters."""
     training = spec["training"]
     cfg = train_config({**training, "seed": spec.get("seed", 0)})
     torch.manual_seed(cfg.seed)
@@ -147,6 +168,15 @@ def train_model(spec: dict, directories: list[Path], state_path: Path, device: t
     teacher = checkpoint.load(teacher_path, device)[0] if teacher_path else None
     objective, extra, phones = build_objective(training, encoder, directories, cfg, teacher)
     objective.to(device)
-    rows = train(encoder, objective, lambda: batches(directories, cfg, cfg.seed, phones), cfg,
+    heldout = int(training.get("heldout_chapters", HELDOUT_CHAPTERS))
+    rows = train(encoder, objective,
+                 lambda: Prefetch(batches(directories, cfg, cfg.seed, phones, heldout)), cfg,
                  state_path, device)
+    kind = training["objective"]
+    metrics = EVALUATORS[kind](objective, heldout_batches(directories, cfg, heldout, phones),
+                               device, seed=cfg.seed)
+    extra["heldout"] = {**metrics, "learned": float(learned(kind, metrics)),
+                        "heldout_chapters": float(heldout)}
+    log.info("held-out checks (%s): %s", kind,
+             ", ".join(f"{k}={v:.4g}" for k, v in extra["heldout"].items()))
     return encoder.eval(), rows, extra

@@ -1,0 +1,40 @@
+# The layer-wise phone probe: how phonetic is each layer, on speech no model trained on?
+# Stories of `probe.dataset` (listening stimuli, with their phone alignments).
+
+
+rule phone_probe:
+    input:
+        unpack(probe_inputs),
+    output:
+        "results/probes/{dataset}/{model}.parquet",
+    params:
+        n_folds=config["probe"]["n_folds"],
+        min_frames=config["probe"]["min_frames"],
+    log:
+        "logs/probes/{dataset}/{model}.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../envs/brainlike.yaml"
+    script:
+        "../workflow_scripts/phone_probe.py"
+
+
+rule phone_probe_figure:
+    input:
+        probe_files,
+    output:
+        report(
+            "results/figures/{dataset}/phone_probe.svg",
+            caption="../report/phone_probe.rst",
+            category="Training",
+            labels={"dataset": "{dataset}", "figure": "phone probe"},
+        ),
+    log:
+        "logs/figures/{dataset}_phone_probe.log",
+    conda:
+        "../envs/brainlike.yaml"
+    script:
+        "../workflow_scripts/phone_probe_figure.py"

@@ -1,0 +1,27 @@
+"""Probe every layer of one model for phone identity on the listening stories."""
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads; see train_model.py
+
+import pandas as pd
+import pyarrow as pa
+import torch
+
+from brainlike.io.schemas import PROBE, write_table
+from brainlike.models import checkpoint
+from brainlike.probes.phones import probe_model, read_utterances
+from brainlike.workflow import logged
+
+with logged(snakemake.log[0]) as log:  # noqa: F821
+    torch.set_num_threads(snakemake.threads)  # noqa: F821
+    model, _ = checkpoint.load(snakemake.input.model)  # noqa: F821
+    utterances = read_utterances(list(snakemake.input.stimuli))  # noqa: F821
+    rows = probe_model(model, utterances, n_folds=snakemake.params.n_folds,  # noqa: F821
+                       min_count=snakemake.params.min_frames)  # noqa: F821
+    frame = pd.DataFrame([{"model": snakemake.wildcards.model, **r} for r in rows])  # noqa: F821
+    write_table(pa.Table.from_pandas(frame, schema=PROBE, preserve_index=False),
+                snakemake.output[0], "probe/1")  # noqa: F821
+    means = frame.groupby("layer", sort=False)["accuracy"].mean()
+    log.info("%s phone probe (chance %.3f): %s", snakemake.wildcards.model,  # noqa: F821
+             frame["chance"].mean(), ", ".join(f"{k} {v:.3f}" for k, v in means.items()))
