@@ -112,7 +112,9 @@ def run_one(objective_name: str, args: argparse.Namespace, directories: list[Pat
     cfg = TrainConfig(steps=args.warmup + args.steps, batch_size=args.batch_size,
                       crop_seconds=args.crop_seconds, log_every=1,
                       checkpoint_every=10**9, seed=args.seed)  # state saved once, at the end
-    spec = {"objective": objective_name, "heldout_chapters": args.heldout}
+    spec = {"objective": objective_name, "heldout_chapters": args.heldout,
+            "quantizer": args.quantizer, "mask_prob": args.mask_prob,
+            "mask_span": list(args.mask_span)}
     how = "cuda" if device.type == "cuda" else _reset_cpu_peak()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
@@ -176,6 +178,10 @@ def main() -> None:
     parser.add_argument("--preset", default="tiny")
     parser.add_argument("--heldout", type=int, default=HELDOUT_CHAPTERS,
                         help="chapters per collection kept out of training, as train_model")
+    parser.add_argument("--quantizer", default="small", choices=["small", "paper"],
+                        help="wav2vec2 objective preset (paper: 2 x 320 codes, K = 100)")
+    parser.add_argument("--mask-prob", type=float, default=0.4)
+    parser.add_argument("--mask-span", type=int, nargs=2, default=(3, 5))
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

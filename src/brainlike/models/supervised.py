@@ -17,7 +17,8 @@ class SupervisedObjective(nn.Module):
     def __init__(self, encoder: nn.Module, n_phones: int, layer: int = -1) -> None:
         super().__init__()
         self.encoder, self.layer = encoder, layer
-        width = encoder.extract_features(torch.zeros(1, 16000))[layer].shape[-1]
+        device = next(encoder.parameters()).device  # the encoder may already sit on a GPU
+        width = encoder.extract_features(torch.zeros(1, 16000, device=device))[layer].shape[-1]
         self.head = nn.Linear(width, n_phones)
 
     def forward(self, batch: dict, generator: torch.Generator | None = None) -> dict[str, Tensor]:

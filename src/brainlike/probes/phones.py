@@ -25,7 +25,6 @@ from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from brainlike.io.schemas import read_table
-from brainlike.preprocess.utterances import row_audio
 
 ALPHAS = np.logspace(-1, 5, 7)
 
@@ -70,7 +69,9 @@ def frame_features(model: nn.Module, utterances: list[Utterance], chunk_s: float
             times = geometry[-1].centres(outs[-1].shape[1], sr).numpy()
             for name, g, out in zip(names, geometry, outs):
                 own = g.centres(out.shape[1], sr).numpy()
-                nearest = np.clip(np.searchsorted(own, times), 0, len(own) - 1)
+                after = np.clip(np.searchsorted(own, times), 1, len(own) - 1)
+                nearest = np.where(np.abs(own[after - 1] - times) <= np.abs(own[after] - times),
+                                   after - 1, after) if len(own) > 1 else np.zeros_like(after)
                 features[name].append(out[0, torch.from_numpy(nearest)].float().numpy())
             labels.append(_labels(times + start / sr, utt.phones))
     return ({n: np.concatenate(v).astype(np.float32) for n, v in features.items()},
@@ -127,6 +128,7 @@ def read_utterances(paths: list[str], sample_rate: int = 16000) -> list[Utteranc
                       for p in table.column("phonemes")[i].as_py()]
             if not phones:
                 raise ValueError(f"{path}: row {i} has no phoneme alignment to probe")
-            audio = row_audio(table, i)
+            pcm = table.column("audio")[i].values.to_numpy(zero_copy_only=False)
+            audio = pcm.astype(np.float32) / 32768.0  # int16 PCM, as utterance/1 stores it
             utterances.append(Utterance(audio, phones, sample_rate))
     return utterances
