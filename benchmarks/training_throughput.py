@@ -6,7 +6,7 @@
 
 Runs the training pipeline as ``brainlike.training.run.train_model`` builds it -- the
 model family's preset, ``build_objective`` (HuBERT's k-means targets fitted first, untimed),
-``batches`` behind the ``Prefetch`` thread, the held-out chapters skipped -- through
+``training_batches`` (a ``Prefetch`` thread, and DataLoader workers on a GPU), the held-out chapters skipped -- through
 ``brainlike.training.loop.train`` (bf16 autocast on CUDA), for ``--warmup`` + ``--steps``
 steps with a log row every step. The warm-up steps (thread start, first row-group reads,
 allocator and kernel warm-up) are dropped; over the timed steps it reports
@@ -44,11 +44,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from brainlike.data.prefetch import Prefetch
 from brainlike.device import pick_device
 from brainlike.models import checkpoint
 from brainlike.training.loop import TrainConfig, train
-from brainlike.training.run import HELDOUT_CHAPTERS, OBJECTIVES, batches, build_objective
+from brainlike.training.run import (HELDOUT_CHAPTERS, OBJECTIVES, build_objective,
+                                   training_batches)
 
 TARGET_DATA_WAIT = 0.05
 
@@ -111,6 +111,7 @@ def run_one(objective_name: str, args: argparse.Namespace, directories: list[Pat
     """Build and train one objective as train_model does; summarise the timed steps."""
     cfg = TrainConfig(steps=args.warmup + args.steps, batch_size=args.batch_size,
                       crop_seconds=args.crop_seconds, log_every=1,
+                      loader_workers=args.loader_workers,
                       checkpoint_every=10**9, seed=args.seed)  # state saved once, at the end
     spec = {"objective": objective_name, "heldout_chapters": args.heldout,
             "quantizer": args.quantizer, "mask_prob": args.mask_prob,
@@ -128,7 +129,7 @@ def run_one(objective_name: str, args: argparse.Namespace, directories: list[Pat
     setup = time.perf_counter() - start
     start = time.perf_counter()
     rows = train(encoder, objective,
-                 lambda: Prefetch(batches(directories, cfg, cfg.seed, phones, args.heldout)),
+                 training_batches(directories, cfg, phones, args.heldout, device),
                  cfg, state_dir / f"{objective_name}-{device.type}.pt", device)
     _sync(device)
     total = time.perf_counter() - start
@@ -178,6 +179,8 @@ def main() -> None:
     parser.add_argument("--preset", default="tiny")
     parser.add_argument("--heldout", type=int, default=HELDOUT_CHAPTERS,
                         help="chapters per collection kept out of training, as train_model")
+    parser.add_argument("--loader-workers", type=int, default=-1,
+                        help="DataLoader processes (-1: the training default for the device)")
     parser.add_argument("--quantizer", default="small", choices=["small", "paper"],
                         help="wav2vec2 objective preset (paper: 2 x 320 codes, K = 100)")
     parser.add_argument("--mask-prob", type=float, default=0.4)

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 import torch
 
-from brainlike.data.streaming import CropStream, frame_labels, heldout_chapters, heldout_crops
+from brainlike.data.streaming import (CropStream, frame_labels, heldout_chapters, heldout_crops,
+                                      row_groups)
 from brainlike.io.schemas import write_table
 from brainlike.models.contrastive import ObjectiveConfig
 from brainlike.models.hubert import HubertObjective
@@ -23,7 +24,8 @@ from brainlike.training.heldout import (evaluate_contrastive, evaluate_hubert,
                                         evaluate_supervised, learned)
 from brainlike.training.loop import TrainConfig
 from brainlike.training import run
-from brainlike.training.run import Contrastive, WithTargets, batches, heldout_batches
+from brainlike.training.run import (Contrastive, WithTargets, batches, heldout_batches,
+                                   loader_workers)
 from brainlike.training.targets import MfccFeatures, TargetLabeler
 
 CPU = torch.device("cpu")
@@ -384,9 +386,9 @@ def test_learned_unknown_objective():
 def test_train_model_reports_heldout_checks(corpus, tmp_path, monkeypatch, objective, keys):
     asked = []
 
-    def spy(directories, cfg, seed, phones=None, heldout=0):
-        asked.append(heldout)
-        return batches(directories, cfg, seed, phones, heldout)
+    def spy(directories, cfg, seed, phones=None, heldout=0, workers=0):
+        asked.append((heldout, workers))
+        return batches(directories, cfg, seed, phones, heldout, workers)
 
     monkeypatch.setattr(run, "batches", spy)
     spec = {"family": "logmel", "preset": "tiny", "seed": 0, "training": {
@@ -394,9 +396,37 @@ def test_train_model_reports_heldout_checks(corpus, tmp_path, monkeypatch, objec
         "warmup_steps": 1, "log_every": 1, "checkpoint_every": 2, "heldout_chapters": 1}}
     _, rows, extra = run.train_model(spec, list(corpus), tmp_path / "state.pt", CPU)
     assert len(rows) == 2
-    assert asked == [1]  # the training stream skips the held-out chapter
+    assert asked == [(1, 0)]  # skips the held-out chapter; no worker processes on the CPU
     checks = extra["heldout"]
     assert keys <= set(checks)
     assert checks["heldout_chapters"] == 1.0
     assert checks["learned"] == float(learned(objective, checks))
     assert all(isinstance(v, float) for v in checks.values())
+
+
+def _take(iterator, n):
+    return [next(iterator)["audio"] for _ in range(n)]
+
+
+def test_worker_batches_repeat_for_the_same_worker_count(corpus):
+    cfg = TrainConfig(batch_size=2, crop_seconds=0.25)
+    a = _take(batches(list(corpus), cfg, 3, heldout=1, workers=2), 6)
+    b = _take(batches(list(corpus), cfg, 3, heldout=1, workers=2), 6)
+    assert all(torch.equal(x, y) for x, y in zip(a, b))
+    single = _take(batches(list(corpus), cfg, 3, heldout=1, workers=0), 6)
+    assert not all(torch.equal(x, y) for x, y in zip(a, single))  # the count is part of it
+
+
+@pytest.mark.filterwarnings("ignore:This DataLoader will create")
+def test_more_workers_than_row_groups_do_not_hang(corpus):
+    # Workers without a row group end at once; the others keep the stream going.
+    cfg = TrainConfig(batch_size=2, crop_seconds=0.25)
+    groups = len(row_groups([corpus[0]]))
+    out = _take(batches([corpus[0]], cfg, 0, heldout=1, workers=groups + 2), 5)
+    assert len(out) == 5 and all(x.shape == (2, 4000) for x in out)
+
+
+def test_loader_workers_default_by_device():
+    assert loader_workers(TrainConfig(), torch.device("cpu")) == 0
+    assert 1 <= loader_workers(TrainConfig(), torch.device("cuda")) <= 4
+    assert loader_workers(TrainConfig(loader_workers=3), torch.device("cpu")) == 3

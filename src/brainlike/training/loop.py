@@ -40,6 +40,7 @@ class TrainConfig:
     log_every: int = 10
     checkpoint_every: int = 100
     seed: int = 0
+    loader_workers: int = -1  # -1: none on the CPU, up to 4 for a GPU (see run.loader_workers)
 
 
 def _step_seed(seed: int, step: int) -> int:
