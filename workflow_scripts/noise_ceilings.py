@@ -3,10 +3,10 @@
 import re
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 
 from brainlike.io.schemas import write_table
+from brainlike.preprocess.participants import participant_column
 from brainlike.scores.ceilings_table import dataset_ceilings
 from brainlike.workflow import logged
 
@@ -21,8 +21,7 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
     groups = None
     if spec["ceiling_group"]:
         raw = Path(snakemake.input.manifest.removesuffix(".manifest.json"))  # noqa: F821
-        participants = pd.read_csv(raw / "participants.tsv", sep="\t")
-        groups = dict(zip(participants["participant_id"], participants[spec["ceiling_group"]]))
+        groups = participant_column(raw / "participants.tsv", spec["ceiling_group"])
     table = dataset_ceilings(runs, spec["ceiling"], groups, seed=snakemake.params.seed)  # noqa: F821
     write_table(pa.Table.from_pandas(table, preserve_index=False), snakemake.output[0],  # noqa: F821
                 "ceilings/1")

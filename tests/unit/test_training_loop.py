@@ -62,6 +62,22 @@ def test_resumed_run_ends_with_the_same_weights(tmp_path: Path) -> None:
     assert [r["step"] for r in rows3] == [r["step"] for r in rows]
 
 
+def test_a_checkpoint_of_another_recipe_is_not_resumed(tmp_path: Path) -> None:
+    # A config edited after a killed run (or after a finished one) must not resume stale
+    # weights: e.g. fewer steps would otherwise "finish" at the old step count at once.
+    encoder, objective = _setup()
+    train(encoder, objective, _batches, CFG, tmp_path / "s.pt", CPU, stop_after=5,
+          recipe='{"steps": 600}')
+    encoder2, objective2 = _setup()
+    rows = train(encoder2, objective2, _batches, CFG, tmp_path / "s.pt", CPU,
+                 recipe='{"steps": 12}')
+    fresh_encoder, fresh_objective = _setup()
+    fresh = train(fresh_encoder, fresh_objective, _batches, CFG, tmp_path / "f.pt", CPU,
+                  recipe='{"steps": 12}')
+    assert [r["loss"] for r in rows] == [r["loss"] for r in fresh]
+    assert torch.load(tmp_path / "s.pt", weights_only=True)["recipe"] == '{"steps": 12}'
+
+
 def test_non_finite_loss_stops_with_the_step(tmp_path: Path) -> None:
     encoder, objective = _setup()
 

@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from brainlike.figures.brainscores import METRIC, _group, _rois, _save  # noqa: E402
+from brainlike.preprocess.participants import participant_column  # noqa: E402
 
 ROLES = ("self-supervised", "supervised", "non-speech", "random")
 ROLE_COLOURS = {"self-supervised": "tab:blue", "supervised": "tab:orange",
@@ -60,15 +61,8 @@ def model_roles(models_config: dict) -> pd.DataFrame:
 
 
 def subject_languages(participants: str | Path, column: str = LANGUAGE_COLUMN) -> dict[str, str]:
-    """participant_id -> native language from a BIDS participants.tsv ({} without the column).
-
-    The same lookup as ``scores.ceiling_group``; real datasets may lack the column.
-    """
-    table = pd.read_csv(participants, sep="\t", dtype=str)
-    if column not in table.columns:
-        return {}
-    table = table.dropna(subset=["participant_id", column])
-    return dict(zip(table["participant_id"], table[column]))
+    """participant_id -> native language ({} where participants.tsv lacks the column)."""
+    return participant_column(participants, column, required=False)
 
 
 def best_rows(summary: pd.DataFrame) -> pd.DataFrame:

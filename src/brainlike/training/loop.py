@@ -54,10 +54,10 @@ def _modules(model: nn.Module, objective: nn.Module | Objective) -> nn.ModuleDic
 
 
 def _save_state(path: Path, modules: nn.Module, optimizer: torch.optim.Optimizer, step: int,
-                rows: list[dict]) -> None:
+                rows: list[dict], recipe: str) -> None:
     with atomic_path(path) as tmp:
         torch.save({"modules": modules.state_dict(), "optimizer": optimizer.state_dict(),
-                    "step": step, "log": rows}, tmp)
+                    "step": step, "log": rows, "recipe": recipe}, tmp)
 
 
 def _autocast(device: torch.device):
@@ -69,13 +69,15 @@ def _autocast(device: torch.device):
 
 def train(model: nn.Module, objective: nn.Module | Objective,
           batches: Callable[[], Iterator[dict]], cfg: TrainConfig, state_path: str | Path,
-          device: torch.device, stop_after: int | None = None) -> list[dict]:
+          device: torch.device, stop_after: int | None = None, recipe: str = "") -> list[dict]:
     """Train ``model`` (whose parameters ``objective`` also owns or uses) for ``cfg.steps``.
 
     batches: a factory returning a fresh, deterministic iterator of batches (dicts of
         tensors); on resume it is fast-forwarded past the batches already consumed.
     state_path: the resumable checkpoint (weights, optimiser, step, log rows).
     stop_after: stop after this many steps in this call (to test resumption).
+    recipe: what the run was asked to do (e.g. the model's config as JSON); a checkpoint left
+        by a different recipe is ignored, so an edited config never resumes stale weights.
     Returns the log rows (step, lr, the objective's scalar terms, samples_per_s,
     data_wait_fraction). Raises FloatingPointError on a non-finite loss.
     """
@@ -84,8 +86,13 @@ def train(model: nn.Module, objective: nn.Module | Objective,
     params = list(modules.parameters())  # shared parameters are yielded once
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, rows = 0, []
-    if state_path.exists():
-        state = torch.load(state_path, map_location=device, weights_only=True)
+    state = (torch.load(state_path, map_location=device, weights_only=True)
+             if state_path.exists() else None)
+    if state is not None and state.get("recipe", "") != recipe:
+        log.warning("ignoring %s: it was written for another recipe; starting afresh",
+                    state_path)
+        state = None
+    if state is not None:
         modules.load_state_dict(state["modules"])
         optimizer.load_state_dict(state["optimizer"])
         step, rows = int(state["step"]), list(state["log"])
@@ -129,7 +136,7 @@ def train(model: nn.Module, objective: nn.Module | Objective,
                      100 * row["data_wait_fraction"])
             window_start, waited, seen = time.perf_counter(), 0.0, 0
         if step % cfg.checkpoint_every == 0 or step == end:
-            _save_state(state_path, modules, optimizer, step, rows)
+            _save_state(state_path, modules, optimizer, step, rows, recipe)
     if hasattr(iterator, "close"):  # a prefetching thread
         iterator.close()
     return rows

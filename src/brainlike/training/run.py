@@ -8,6 +8,7 @@ model's layer for iteration 2), ``wav2vec2`` (contrastive + quantizer), ``superv
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -211,7 +212,7 @@ def train_model(spec: dict, directories: list[Path], state_path: Path, device: t
     objective.to(device)
     heldout = int(training.get("heldout_chapters", HELDOUT_CHAPTERS))
     rows = train(encoder, objective, training_batches(directories, cfg, phones, heldout, device),
-                 cfg, state_path, device)
+                 cfg, state_path, device, recipe=json.dumps(spec, sort_keys=True, default=str))
     kind = training["objective"]
     metrics = EVALUATORS[kind](objective, heldout_batches(directories, cfg, heldout, phones),
                                device, seed=cfg.seed)
