@@ -211,6 +211,9 @@ def probe_inputs(wildcards):
     if wildcards.dataset not in LISTENING:
         raise WorkflowError(f"probe dataset {wildcards.dataset!r} is not under `listening`")
     tasks = config["probe"]["tasks"] or LISTENING[wildcards.dataset].tasks
+    unknown = sorted(set(tasks) - set(LISTENING[wildcards.dataset].tasks))
+    if unknown:
+        raise WorkflowError(f"probe.tasks names {unknown}, not tasks of {wildcards.dataset}")
     return {
         "model": f"models/{wildcards.model}/model.pt",
         "stimuli": [f"data/parquet/{wildcards.dataset}/stimuli/task-{t}.parquet" for t in tasks],

@@ -36,6 +36,7 @@ def shrink_training(config: dict, steps: int) -> None:
         if spec.get("training"):
             spec["training"].update(steps=steps, batch_size=2, crop_seconds=2.0,
                                     warmup_steps=2, log_every=2, checkpoint_every=3,
+                                    heldout_chapters=1,
                                     targets={**spec["training"].get("targets", {}),
                                              "fit_batches": 3, "clusters": 20})
 
@@ -53,6 +54,7 @@ def small_config(workdir: Path) -> dict:
                               chapter_minutes=0.5, speakers=2)
     corpus["shard_minutes"] = 1.0
     shrink_training(config, steps=6)
+    config["probe"]["tasks"] = ["en1"]
     # Two listeners per language are too few for per-language ceilings (each needs 3).
     config["scores"].update(ceiling_group=None, permutations=200, block_trs=5)
     return config
