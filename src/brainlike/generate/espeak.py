@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 import threading
+from multiprocessing import util as mp_util
 from pathlib import Path
 from typing import NamedTuple
 
@@ -129,6 +130,9 @@ class _Engine:
         self._src = src
         self._tmp = Path(tempfile.mkdtemp(prefix="brainlike-espeak-"))
         atexit.register(_remove_private_copy, self._tmp, os.getpid())
+        # Pool workers leave through os._exit, which skips atexit but runs these finalizers.
+        mp_util.Finalize(None, _remove_private_copy, args=(self._tmp, os.getpid()),
+                         exitpriority=0)
         self.lib_path = self._tmp / src.name
         shutil.copyfile(src, self.lib_path)
         self.lock = threading.Lock()
