@@ -18,17 +18,21 @@ def probe_table(probes: pd.DataFrame) -> pd.DataFrame:
 
 
 def probe_profiles(probes: pd.DataFrame, path: str | Path) -> None:
+    """One panel per layer layout (models of one family share theirs), a line per model."""
     table = probe_table(probes)
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    layouts: dict[tuple[str, ...], list[str]] = {}
     for model, rows in table.groupby("model", sort=False):
-        rows = rows.sort_values("layer_index")
-        ax.errorbar(rows["layer_index"], rows["accuracy"], yerr=rows["sem"], marker="o",
-                    capsize=2, label=model)
-    ax.axhline(table["chance"].mean(), color="grey", ls=":", label="chance (majority phone)")
-    widest = table.loc[table.groupby("model")["layer_index"].transform("max").idxmax(), "model"]
-    names = table[table["model"] == widest].sort_values("layer_index")
-    ax.set_xticks(names["layer_index"], names["layer"], rotation=45, ha="right")
-    ax.set_ylabel("held-out phone accuracy (frames)")
-    ax.set_title("Layer-wise phone probe on the listening stories")
-    ax.legend(fontsize=7, frameon=False)
+        layouts.setdefault(tuple(rows.sort_values("layer_index")["layer"]), []).append(model)
+    fig, axes = plt.subplots(1, len(layouts), figsize=(5.5 * len(layouts), 4), squeeze=False,
+                             sharey=True)
+    for ax, (layers, models) in zip(axes[0], layouts.items()):
+        for model in models:
+            rows = table[table["model"] == model].sort_values("layer_index")
+            ax.errorbar(rows["layer_index"], rows["accuracy"], yerr=rows["sem"], marker="o",
+                        capsize=2, label=model)
+        ax.axhline(table["chance"].mean(), color="grey", ls=":", label="chance (majority phone)")
+        ax.set_xticks(range(len(layers)), layers, rotation=45, ha="right")
+        ax.legend(fontsize=7, frameon=False)
+    axes[0][0].set_ylabel("held-out phone accuracy (frames)")
+    fig.suptitle("Layer-wise phone probe on the listening stories")
     _save(fig, path)
