@@ -61,9 +61,7 @@ def main() -> None:
         spec["training"]["steps"] = args.steps
         spec["training"].pop("teacher", None)
         torch.manual_seed(spec["seed"])
-        family = spec["family"]
-        random_copy = checkpoint.build(family,
-                                       checkpoint.FAMILIES[family][1].preset(spec["preset"]))
+        random_copy = checkpoint.from_preset(spec["family"], spec["preset"])
         start = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
             model, rows, extra = train_model(spec, args.corpus, Path(tmp) / "state.pt", device)

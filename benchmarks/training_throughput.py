@@ -121,8 +121,7 @@ def run_one(objective_name: str, args: argparse.Namespace, directories: list[Pat
         torch.cuda.reset_peak_memory_stats(device)
     torch.manual_seed(cfg.seed)
     start = time.perf_counter()
-    family = args.family
-    encoder = checkpoint.build(family, checkpoint.FAMILIES[family][1].preset(args.preset))
+    encoder = checkpoint.from_preset(args.family, args.preset)
     encoder.to(device)
     objective, _, phones = build_objective(spec, encoder, directories, cfg)
     objective.to(device)

@@ -30,6 +30,7 @@ def _selected(kind, configured):
 
 TARGET_LISTENING = _selected("listening", LISTENING)
 TARGET_CORPORA = _selected("corpora", CORPORA)
+TARGET_MODELS = _selected("models", config["models"])
 
 
 wildcard_constraints:
@@ -99,7 +100,7 @@ def raw_root(wildcards, input):
     return input.manifest.removesuffix(".manifest.json")
 
 
-SCORED = _selected("models", config["models"]) + list(config["baselines"])
+SCORED = TARGET_MODELS + list(config["baselines"])
 
 
 def model_spec(wildcards):
@@ -197,14 +198,15 @@ def corpus_spec(wildcards):
 
 
 # The layer-wise phone probe (rules/probes.smk).
+def _probe_files(dataset):
+    return [f"results/probes/{dataset}/{m}.parquet" for m in TARGET_MODELS]
+
+
 def probe_targets(wildcards):
     if not config["probe"]["enabled"]:
         return []
     ds = config["probe"]["dataset"]
-    models = _selected("models", config["models"])
-    return [f"results/probes/{ds}/{m}.parquet" for m in models] + [
-        f"results/figures/{ds}/phone_probe.svg"
-    ]
+    return _probe_files(ds) + [f"results/figures/{ds}/phone_probe.svg"]
 
 
 def probe_inputs(wildcards):
@@ -221,5 +223,4 @@ def probe_inputs(wildcards):
 
 
 def probe_files(wildcards):
-    return [f"results/probes/{wildcards.dataset}/{m}.parquet"
-            for m in _selected("models", config["models"])]
+    return _probe_files(wildcards.dataset)

@@ -24,7 +24,7 @@ rule brain_score_figures:
             labels={"dataset": "{dataset}", "figure": "models per ROI"},
         ),
     params:
-        models=_selected("models", config["models"]),
+        models=TARGET_MODELS,
     log:
         "logs/figures/{dataset}.log",
     conda:
@@ -66,7 +66,7 @@ rule training_curve_figure:
     input:
         logs=expand(
             "models/{model}/training_log.parquet",
-            model=_selected("models", config["models"]),
+            model=TARGET_MODELS,
         ),
     output:
         report(
@@ -76,7 +76,7 @@ rule training_curve_figure:
             labels={"figure": "training curves"},
         ),
     params:
-        models=_selected("models", config["models"]),
+        models=TARGET_MODELS,
     log:
         "logs/figures/training_curves.log",
     conda:

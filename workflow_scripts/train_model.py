@@ -23,8 +23,7 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
     device = pick_device()
     if spec["training"] is None:
         torch.manual_seed(spec["seed"])
-        family = spec["family"]
-        model = checkpoint.build(family, checkpoint.FAMILIES[family][1].preset(spec["preset"]))
+        model = checkpoint.from_preset(spec["family"], spec["preset"])
         rows, extra = [], {}
     else:
         teacher = snakemake.input.get("teacher")  # noqa: F821

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import torch
 
-from brainlike.data.streaming import (CropStream, frame_labels, heldout_chapters, heldout_crops,
-                                      row_groups)
+from brainlike.data.streaming import (CropStream, PhoneTrack, frame_labels, heldout_chapters,
+                                      heldout_crops, row_groups)
 from brainlike.io.schemas import write_table
 from brainlike.models.contrastive import ObjectiveConfig
 from brainlike.models.hubert import HubertObjective
@@ -219,16 +219,16 @@ def test_frame_labels_at_50_hz():
               {"phoneme": "zz", "onset": 0.3, "offset": 0.4},  # not in the inventory
               {"phoneme": "b", "onset": 0.4, "offset": 0.5}]
     index = {"aa": 0, "b": 1}
-    labels = frame_labels(phones, 0, 8000, index)  # 0.5 s -> 25 frames
+    labels = frame_labels(PhoneTrack(phones, index), 0, 8000)  # 0.5 s -> 25 frames
     expected = np.full(25, -100)
     expected[5:15], expected[20:25] = 0, 1
     np.testing.assert_array_equal(labels.numpy(), expected)
     # a crop starting inside a phone: that phone runs from frame 0
-    labels = frame_labels(phones, 3200, 4000, index)  # from 0.2 s, 12 frames
+    labels = frame_labels(PhoneTrack(phones, index), 3200, 4000)  # from 0.2 s, 12 frames
     expected = np.full(12, -100)
     expected[:5], expected[10:12] = 0, 1
     np.testing.assert_array_equal(labels.numpy(), expected)
-    assert frame_labels([], 0, 4000, index).tolist() == [-100] * 12
+    assert frame_labels(PhoneTrack([], index), 0, 4000).tolist() == [-100] * 12
 
 
 # -- the evaluators ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from brainlike.io.schemas import check_schema
+from brainlike.io.schemas import check_schema, pcm_to_float
 
 
 def phone_inventory(directories: list[str | Path]) -> list[str]:
@@ -51,14 +51,12 @@ class PhoneTrack:
         self.offsets = np.array([p["offset"] for p in phones], np.float64)
 
 
-def frame_labels(phones: list[dict] | PhoneTrack, start: int, crop: int,
-                 index: dict[str, int] | None = None, sample_rate: int = 16000,
+def frame_labels(track: PhoneTrack, start: int, crop: int, sample_rate: int = 16000,
                  label_rate: float = 50.0) -> torch.Tensor:
     """(frames,) int64 phone ids at ``label_rate`` over a crop; -100 outside phonemes.
 
     Frame ``f`` carries the phone whose [onset, offset) holds ``t0 + f / label_rate``.
     """
-    track = phones if isinstance(phones, PhoneTrack) else PhoneTrack(phones, index or {})
     n = int(crop / sample_rate * label_rate)
     labels = np.full(n, -100, np.int64)
     t0 = start / sample_rate
@@ -71,6 +69,15 @@ def frame_labels(phones: list[dict] | PhoneTrack, start: int, crop: int,
         if b > 0 and a < n:
             labels[max(a, 0):min(b, n)] = track.ids[i]
     return torch.from_numpy(labels)
+
+
+def padded_crop(pcm: np.ndarray, start: int, crop: int) -> tuple[torch.Tensor, int]:
+    """``crop`` samples of int16 ``pcm`` from ``start`` as float32, zero-padded past its end;
+    also the number of real samples."""
+    piece = pcm_to_float(pcm[start:start + crop])
+    out = np.zeros(crop, np.float32)
+    out[:len(piece)] = piece
+    return torch.from_numpy(out), len(piece)
 
 
 def heldout_chapters(directories: list[str | Path], n: int) -> dict[tuple[Path, int], set[int]]:
@@ -108,14 +115,11 @@ def heldout_crops(directories: list[str | Path], n_chapters: int, crop_seconds: 
             pcm = table.column("audio")[r].values.to_numpy(zero_copy_only=False)
             phones = PhoneTrack(table.column("phonemes")[r].as_py(), index) if index else None
             for start in range(0, max(1, len(pcm) - crop + 1), crop):
-                piece = pcm[start:start + crop].astype(np.float32) / 32768.0
-                out = np.zeros(crop, np.float32)
-                out[:len(piece)] = piece
-                item = {"audio": torch.from_numpy(out), "length": len(piece),
+                audio, length = padded_crop(pcm, start, crop)
+                item = {"audio": audio, "length": length,
                         "utt_id": str(table.column("utt_id")[r]), "start": start}
                 if index:
-                    item["phones"] = frame_labels(phones, start, crop, index, sample_rate,
-                                                  label_rate)
+                    item["phones"] = frame_labels(phones, start, crop, sample_rate, label_rate)
                 yield item
 
 
@@ -170,14 +174,11 @@ class CropStream(IterableDataset):
                 for _ in range(self.crops_per_chapter):
                     item = self._crop(pcm, rng, str(table.column("utt_id")[int(r)]))
                     if phones is not None:
-                        item["phones"] = frame_labels(phones, item["start"], self.crop, self.phone_index,
+                        item["phones"] = frame_labels(phones, item["start"], self.crop,
                                                       self.sample_rate, self.label_rate)
                     yield item
 
     def _crop(self, pcm: np.ndarray, rng: np.random.Generator, utt_id: str) -> dict:
         start = int(rng.integers(0, max(1, len(pcm) - self.crop + 1)))
-        piece = pcm[start:start + self.crop].astype(np.float32) / 32768.0
-        out = np.zeros(self.crop, np.float32)
-        out[:len(piece)] = piece
-        return {"audio": torch.from_numpy(out), "length": len(piece), "utt_id": utt_id,
-                "start": start}
+        audio, length = padded_crop(pcm, start, self.crop)
+        return {"audio": audio, "length": length, "utt_id": utt_id, "start": start}

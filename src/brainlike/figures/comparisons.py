@@ -143,14 +143,15 @@ def native_table(summary: pd.DataFrame, roles: pd.DataFrame,
             .reset_index(drop=True).astype({"native": bool, "subject_language": str}))
 
 
-def native_means(table: pd.DataFrame) -> pd.DataFrame:
-    """Per ROI and native/non-native: the mean over subjects of each subject's mean score.
+def native_means(table: pd.DataFrame, by: tuple[str, ...] = ("roi", "native")) -> pd.DataFrame:
+    """Per ``by`` group (ROI and native/non-native by default): the mean over subjects of each
+    subject's mean score.
 
     Averaging within the subject first weighs every subject once, however many models of
     each kind it was scored with.
     """
-    per_subject = table.groupby(["roi", "native", "subject"])[METRIC].mean()
-    means = per_subject.groupby(["roi", "native"]).agg(["mean", "count"])
+    per_subject = table.groupby([*by, "subject"])[METRIC].mean()
+    means = per_subject.groupby(list(by)).agg(["mean", "count"])
     return means.rename(columns={"mean": METRIC, "count": "n_subjects"}).reset_index()
 
 
@@ -165,8 +166,8 @@ def native_figure(summary: pd.DataFrame, roles: pd.DataFrame,
                      f"kinds of pair ({len(table)} subject-model rows).", path)
         return table
     means = native_means(table)
-    groups = (table.groupby(["roi", "subject_language", "native", "subject"])[METRIC].mean()
-              .groupby(["roi", "subject_language", "native"]).mean())
+    by_language = ("roi", "subject_language", "native")
+    groups = native_means(table, by_language).set_index(list(by_language))[METRIC]
     rois = _rois(table)
     languages = sorted(table["subject_language"].unique())
     fig, axes = plt.subplots(1, len(rois), figsize=(0.5 + 2.2 * len(rois), 3.4), squeeze=False,

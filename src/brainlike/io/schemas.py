@@ -74,6 +74,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -151,6 +152,16 @@ PROBE = pa.schema([
     ("alpha", pa.float64()), ("n_train", pa.int32()), ("n_test", pa.int32()),
     ("n_classes", pa.int32()),
 ])
+
+
+def pcm_to_float(pcm: np.ndarray) -> np.ndarray:
+    """utterance/1 int16 PCM as float32 in [-1, 1)."""
+    return pcm.astype(np.float32) / 32768.0
+
+
+def row_audio(table: pa.Table, i: int) -> np.ndarray:
+    """The float32 (samples,) audio of row ``i`` of an utterance/1 table."""
+    return pcm_to_float(table.column("audio")[i].values.to_numpy(zero_copy_only=False))
 
 
 def responses_schema(n_vertices: int) -> pa.Schema:

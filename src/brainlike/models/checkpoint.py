@@ -23,6 +23,13 @@ def build(family: str, config: Any) -> nn.Module:
     return FAMILIES[family][0](config)
 
 
+def from_preset(family: str, preset: str) -> nn.Module:
+    """A freshly initialised model of ``family`` with its named preset (e.g. "tiny")."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown model family {family!r}; choose from {sorted(FAMILIES)}")
+    return build(family, FAMILIES[family][1].preset(preset))
+
+
 def save(path: str | Path, model: nn.Module, family: str, extra: dict | None = None) -> None:
     """Write weights, family and config (plain types only, so weights_only loading works)."""
     payload = {"family": family, "config": model.config.to_dict(),

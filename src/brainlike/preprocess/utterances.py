@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from brainlike.io.schemas import UTTERANCE
+from brainlike.io.schemas import UTTERANCE, row_audio  # noqa: F401  (re-exported)
 from brainlike.preprocess.audio import read_audio, resample, to_pcm16
 
 WORD_FIELDS = ("word", "onset", "offset", "sentence", "position")
@@ -58,9 +58,3 @@ def rows_to_table(rows: list[dict]) -> pa.Table:
     arrays = [audio if n == "audio" else pa.array(columns[n], type=UTTERANCE.field(n).type)
               for n in UTTERANCE.names]
     return pa.Table.from_arrays(arrays, schema=UTTERANCE)
-
-
-def row_audio(table: pa.Table, i: int) -> np.ndarray:
-    """The float32 (samples,) audio of row ``i`` of an utterance/1 table."""
-    pcm = table.column("audio")[i].values.to_numpy(zero_copy_only=False)
-    return pcm.astype(np.float32) / 32768.0

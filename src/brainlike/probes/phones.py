@@ -24,7 +24,7 @@ from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
-from brainlike.io.schemas import read_table
+from brainlike.io.schemas import read_table, row_audio
 
 ALPHAS = np.logspace(-1, 5, 7)
 
@@ -43,6 +43,15 @@ def _labels(times: np.ndarray, phones: list[tuple[str, float, float]]) -> np.nda
     for label, onset, offset in phones:
         labels[(times >= onset) & (times < offset)] = label
     return labels
+
+
+def _nearest(centres: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Index of the sorted ``centres`` nearest each time (ties to the earlier)."""
+    if len(centres) == 1:
+        return np.zeros(len(times), np.int64)
+    after = np.clip(np.searchsorted(centres, times), 1, len(centres) - 1)
+    earlier = np.abs(centres[after - 1] - times) <= np.abs(centres[after] - times)
+    return np.where(earlier, after - 1, after)
 
 
 @torch.no_grad()
@@ -68,10 +77,7 @@ def frame_features(model: nn.Module, utterances: list[Utterance], chunk_s: float
             outs = model.extract_features(piece[None])
             times = geometry[-1].centres(outs[-1].shape[1], sr).numpy()
             for name, g, out in zip(names, geometry, outs):
-                own = g.centres(out.shape[1], sr).numpy()
-                after = np.clip(np.searchsorted(own, times), 1, len(own) - 1)
-                nearest = np.where(np.abs(own[after - 1] - times) <= np.abs(own[after] - times),
-                                   after - 1, after) if len(own) > 1 else np.zeros_like(after)
+                nearest = _nearest(g.centres(out.shape[1], sr).numpy(), times)
                 features[name].append(out[0, torch.from_numpy(nearest)].float().numpy())
             labels.append(_labels(times + start / sr, utt.phones))
     return ({n: np.concatenate(v).astype(np.float32) for n, v in features.items()},
@@ -128,7 +134,5 @@ def read_utterances(paths: list[str], sample_rate: int = 16000) -> list[Utteranc
                       for p in table.column("phonemes")[i].as_py()]
             if not phones:
                 raise ValueError(f"{path}: row {i} has no phoneme alignment to probe")
-            pcm = table.column("audio")[i].values.to_numpy(zero_copy_only=False)
-            audio = pcm.astype(np.float32) / 32768.0  # int16 PCM, as utterance/1 stores it
-            utterances.append(Utterance(audio, phones, sample_rate))
+            utterances.append(Utterance(row_audio(table, i), phones, sample_rate))
     return utterances

@@ -19,17 +19,14 @@ from collections.abc import Iterable
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import nn
 
+from brainlike.training.loop import to_device
 from brainlike.training.targets import copy_nearest_baseline, majority_baseline
 
 
 def _generator(seed: int) -> torch.Generator:
     return torch.Generator(device="cpu").manual_seed(seed)
-
-
-def _to(batch: dict, device: torch.device) -> dict:
-    return {k: v.to(device) if isinstance(v, Tensor) else v for k, v in batch.items()}
 
 
 def _mean(values: list[float], weights: list[float]) -> float:
@@ -46,7 +43,7 @@ def evaluate_contrastive(objective: nn.Module, batches: Iterable[dict], device: 
     k = objective.objective.config.num_negatives
     terms: dict[str, list[float]] = {}
     for i, batch in enumerate(batches):
-        out = objective(_to(batch, device), _generator(seed + i))
+        out = objective(to_device(batch, device), _generator(seed + i))
         for name in ("contrastive", "accuracy", "hard_perplexity", "code_stability"):
             terms.setdefault(name, []).append(float(out[name]))
     if not terms:
@@ -67,7 +64,7 @@ def evaluate_hubert(objective: nn.Module, batches: Iterable[dict], device: torch
     hubert, labeler = objective.objective, objective.labeler
     acc, copy, major, weights = [], [], [], []
     for i, batch in enumerate(batches):
-        batch = _to(batch, device)
+        batch = to_device(batch, device)
         targets = labeler(batch["audio"], batch.get("length"))
         frames = hubert.frame_lengths(batch["length"]).clamp(max=targets.shape[1]).cpu()
         mask = hubert.draw_mask(*targets.shape, _generator(seed + i), frames)
@@ -89,7 +86,7 @@ def evaluate_supervised(objective: nn.Module, batches: Iterable[dict],
     objective.eval()
     acc, major, weights = [], [], []
     for batch in batches:
-        batch = _to(batch, device)
+        batch = to_device(batch, device)
         out = objective(batch)
         labels = batch["phones"]
         n = float((labels != -100).sum())

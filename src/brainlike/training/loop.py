@@ -60,6 +60,11 @@ def _save_state(path: Path, modules: nn.Module, optimizer: torch.optim.Optimizer
                     "step": step, "log": rows, "recipe": recipe}, tmp)
 
 
+def to_device(batch: dict, device: torch.device) -> dict:
+    """A batch's tensors on ``device`` (other entries, such as ids, as they are)."""
+    return {k: v.to(device) if isinstance(v, Tensor) else v for k, v in batch.items()}
+
+
 def _autocast(device: torch.device):
     # bf16 on GPUs; CPU autocast gives no speed-up for these sizes and changes numerics.
     if device.type == "cuda":
@@ -105,7 +110,7 @@ def train(model: nn.Module, objective: nn.Module | Objective,
     end = cfg.steps if stop_after is None else min(cfg.steps, step + stop_after)
     while step < end:
         t0 = time.perf_counter()
-        batch = {k: v.to(device) if isinstance(v, Tensor) else v for k, v in next(iterator).items()}
+        batch = to_device(next(iterator), device)
         waited += time.perf_counter() - t0
         lr = learning_rate(step, cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr)
         for group in optimizer.param_groups:

@@ -43,6 +43,11 @@ def train_config(spec: dict) -> TrainConfig:
 HELDOUT_CHAPTERS = 2  # per collection: 4 min of a default corpus, never trained on
 
 
+def heldout_count(training: dict) -> int:
+    """Chapters per collection a model's ``training`` entry keeps out of training."""
+    return int(training.get("heldout_chapters", HELDOUT_CHAPTERS))
+
+
 def _collate(items: list[dict]) -> dict:
     batch = {"audio": torch.stack([b["audio"] for b in items]),
              "length": torch.tensor([b["length"] for b in items])}
@@ -164,7 +169,7 @@ def _labeler(spec: dict, encoder: nn.Module, directories: list[Path], cfg: Train
             raise ValueError("layer targets need the teacher model's checkpoint")
         features = LayerFeatures(teacher, targets["layer"])
     sample = batches(directories, cfg, seed=cfg.seed + 7,
-                     heldout=int(spec.get("heldout_chapters", HELDOUT_CHAPTERS)))
+                     heldout=heldout_count(spec))
     fit_batches = [next(sample) for _ in range(int(targets.get("fit_batches", 40)))]
     labeler = TargetLabeler.fit(features, fit_batches, n_clusters=int(targets.get("clusters", 100)),
                                 seed=cfg.seed)
@@ -204,13 +209,12 @@ def train_model(spec: dict, directories: list[Path], state_path: Path, device: t
     training = spec["training"]
     cfg = train_config({**training, "seed": spec.get("seed", 0)})
     torch.manual_seed(cfg.seed)
-    family = spec["family"]
-    encoder = checkpoint.build(family, checkpoint.FAMILIES[family][1].preset(spec["preset"]))
+    encoder = checkpoint.from_preset(spec["family"], spec["preset"])
     encoder.to(device)
     teacher = checkpoint.load(teacher_path, device)[0] if teacher_path else None
     objective, extra, phones = build_objective(training, encoder, directories, cfg, teacher)
     objective.to(device)
-    heldout = int(training.get("heldout_chapters", HELDOUT_CHAPTERS))
+    heldout = heldout_count(training)
     rows = train(encoder, objective, training_batches(directories, cfg, phones, heldout, device),
                  cfg, state_path, device, recipe=json.dumps(spec, sort_keys=True, default=str))
     kind = training["objective"]
