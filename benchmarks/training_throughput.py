@@ -128,7 +128,8 @@ def run_one(objective_name: str, args: argparse.Namespace, directories: list[Pat
     setup = time.perf_counter() - start
     start = time.perf_counter()
     rows = train(encoder, objective,
-                 training_batches(directories, cfg, phones, args.heldout, device),
+                 training_batches(directories, cfg, phones, args.heldout, device,
+                                  getattr(objective, "label_offset_s", 0.0)),
                  cfg, state_dir / f"{objective_name}-{device.type}.pt", device)
     _sync(device)
     total = time.perf_counter() - start

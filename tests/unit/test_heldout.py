@@ -231,6 +231,32 @@ def test_frame_labels_at_50_hz():
     assert frame_labels(PhoneTrack([], index), 0, 4000).tolist() == [-100] * 12
 
 
+def test_frame_labels_name_the_phone_under_each_frame_centre():
+    phones = [{"phoneme": "aa", "onset": 0.0, "offset": 0.1},
+              {"phoneme": "b", "onset": 0.1, "offset": 0.5}]
+    index = {"aa": 0, "b": 1}
+    # frames centred 32.5 ms after their start: frame 3 (60 ms) is centred at 92.5 ms, frame 4
+    # at 112.5 ms, so the switch to "b" comes one frame earlier than for start times
+    centred = frame_labels(PhoneTrack(phones, index), 0, 8000, offset_s=0.0325)
+    starts = frame_labels(PhoneTrack(phones, index), 0, 8000)
+    assert centred[:5].tolist() == [0, 0, 0, 0, 1]
+    assert starts[:6].tolist() == [0, 0, 0, 0, 0, 1]
+    assert centred[-2:].tolist() == [1, -100]  # 0.4925 s in "b", 0.5125 s past its offset
+
+
+def test_supervised_labels_sit_at_the_probe_frame_centres():
+    from brainlike.models import checkpoint
+    from brainlike.models.supervised import SupervisedObjective
+
+    torch.manual_seed(0)
+    encoder = checkpoint.from_preset("logmel", "tiny")
+    objective = SupervisedObjective(encoder, 3)
+    geometry = encoder.layer_geometry[-1]
+    # the probe reads frame j at geometry.centres()[j]; label j must name that moment
+    assert objective.label_offset_s == pytest.approx(float(geometry.centres(1, 16000)[0]))
+    assert objective.label_offset_s == pytest.approx(0.0325)
+
+
 # -- the evaluators ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -386,9 +412,11 @@ def test_learned_unknown_objective():
 def test_train_model_reports_heldout_checks(corpus, tmp_path, monkeypatch, objective, keys):
     asked = []
 
-    def spy(directories, cfg, seed, phones=None, heldout=0, workers=0):
+    def spy(directories, cfg, seed, phones=None, heldout=0, workers=0, label_offset_s=0.0):
         asked.append((heldout, workers))
-        return batches(directories, cfg, seed, phones, heldout, workers)
+        if phones is not None:  # labels centred on the encoder's frames, as the probe reads
+            assert label_offset_s == pytest.approx(0.0325)
+        return batches(directories, cfg, seed, phones, heldout, workers, label_offset_s)
 
     monkeypatch.setattr(run, "batches", spy)
     spec = {"family": "logmel", "preset": "tiny", "seed": 0, "training": {

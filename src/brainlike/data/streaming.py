@@ -52,14 +52,16 @@ class PhoneTrack:
 
 
 def frame_labels(track: PhoneTrack, start: int, crop: int, sample_rate: int = 16000,
-                 label_rate: float = 50.0) -> torch.Tensor:
+                 label_rate: float = 50.0, offset_s: float = 0.0) -> torch.Tensor:
     """(frames,) int64 phone ids at ``label_rate`` over a crop; -100 outside phonemes.
 
-    Frame ``f`` carries the phone whose [onset, offset) holds ``t0 + f / label_rate``.
+    Frame ``f`` carries the phone whose [onset, offset) holds ``t0 + offset_s + f / label_rate``:
+    ``offset_s`` is where the model's first output frame is centred (half its receptive
+    field), so a label names the phone under its frame's centre, as the phone probe reads it.
     """
     n = int(crop / sample_rate * label_rate)
     labels = np.full(n, -100, np.int64)
-    t0 = start / sample_rate
+    t0 = start / sample_rate + offset_s
     # Only the phones overlapping the crop: a 2-minute chapter has ~1,500 of them.
     lo = np.searchsorted(track.offsets, t0, side="right") if len(track.offsets) else 0
     hi = np.searchsorted(track.onsets, t0 + n / label_rate, side="left")
@@ -104,7 +106,7 @@ def heldout_chapters(directories: list[str | Path], n: int) -> dict[tuple[Path, 
 
 def heldout_crops(directories: list[str | Path], n_chapters: int, crop_seconds: float,
                   sample_rate: int = 16000, phone_inventory: list[str] | None = None,
-                  label_rate: float = 50.0) -> Iterator[dict]:
+                  label_rate: float = 50.0, label_offset_s: float = 0.0) -> Iterator[dict]:
     """Consecutive, non-overlapping crops of the held-out chapters (same keys as CropStream)."""
     crop = int(round(crop_seconds * sample_rate))
     index = None if phone_inventory is None else {p: i for i, p in enumerate(phone_inventory)}
@@ -119,7 +121,8 @@ def heldout_crops(directories: list[str | Path], n_chapters: int, crop_seconds: 
                 item = {"audio": audio, "length": length,
                         "utt_id": str(table.column("utt_id")[r]), "start": start}
                 if index:
-                    item["phones"] = frame_labels(phones, start, crop, sample_rate, label_rate)
+                    item["phones"] = frame_labels(phones, start, crop, sample_rate, label_rate,
+                                                  label_offset_s)
                 yield item
 
 
@@ -134,7 +137,8 @@ class CropStream(IterableDataset):
     def __init__(self, directories: list[str | Path], crop_seconds: float, seed: int,
                  crops_per_chapter: int = 4, sample_rate: int = 16000,
                  phone_inventory: list[str] | None = None, label_rate: float = 50.0,
-                 exclude: dict[tuple[Path, int], set[int]] | None = None) -> None:
+                 exclude: dict[tuple[Path, int], set[int]] | None = None,
+                 label_offset_s: float = 0.0) -> None:
         self.units = row_groups(directories)
         # Chapters kept out of training (see heldout_chapters).
         self.exclude = exclude or {}
@@ -143,6 +147,7 @@ class CropStream(IterableDataset):
         self.crop = int(round(crop_seconds * sample_rate))
         self.seed, self.crops_per_chapter, self.epoch = seed, crops_per_chapter, 0
         self.sample_rate, self.label_rate = sample_rate, label_rate
+        self.label_offset_s = label_offset_s
         # With an inventory, each crop also carries frame-level phone labels (supervised control).
         self.phone_index = None if phone_inventory is None else {
             p: i for i, p in enumerate(phone_inventory)}
@@ -175,7 +180,8 @@ class CropStream(IterableDataset):
                     item = self._crop(pcm, rng, str(table.column("utt_id")[int(r)]))
                     if phones is not None:
                         item["phones"] = frame_labels(phones, item["start"], self.crop,
-                                                      self.sample_rate, self.label_rate)
+                                                      self.sample_rate, self.label_rate,
+                                                      self.label_offset_s)
                     yield item
 
     def _crop(self, pcm: np.ndarray, rng: np.random.Generator, utt_id: str) -> dict:

@@ -11,7 +11,9 @@ class SupervisedObjective(nn.Module):
     """Frame-level phone classification from one encoder layer (cross-entropy).
 
     batch: ``audio`` (B, S) float32 and ``phones`` (B, T_l) int64 labels at the layer's frame
-    rate (-100 where no phoneme is spoken). Frames beyond the shorter of the two are ignored.
+    rate (-100 where no phoneme is spoken), label ``f`` naming the phone under the centre of
+    frame ``f``: ``label_offset_s`` is where frame 0 is centred, for the data stream. Frames
+    beyond the shorter of the two are ignored.
     """
 
     def __init__(self, encoder: nn.Module, n_phones: int, layer: int = -1) -> None:
@@ -20,6 +22,10 @@ class SupervisedObjective(nn.Module):
         device = next(encoder.parameters()).device  # the encoder may already sit on a GPU
         width = encoder.extract_features(torch.zeros(1, 16000, device=device))[layer].shape[-1]
         self.head = nn.Linear(width, n_phones)
+        # Labelling frame f at its start instead would teach the encoder to name the phone
+        # half a receptive field (32 ms for the log-mel encoder) before the one it is read at.
+        geometry = encoder.layer_geometry[layer]
+        self.label_offset_s = geometry.field / 2 / encoder.config.sample_rate
 
     def forward(self, batch: dict, generator: torch.Generator | None = None) -> dict[str, Tensor]:
         features = self.encoder.extract_features(batch["audio"])[self.layer]  # (B, T, D)

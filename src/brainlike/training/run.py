@@ -80,7 +80,7 @@ class _Batches(IterableDataset):
 
 def batches(directories: list[Path], cfg: TrainConfig, seed: int,
             phones: list[str] | None = None, heldout: int = 0,
-            workers: int = 0) -> Iterator[dict]:
+            workers: int = 0, label_offset_s: float = 0.0) -> Iterator[dict]:
     """Endless deterministic batches of crops (epoch after epoch, reshuffled each time),
     skipping the last ``heldout`` chapters of each collection.
 
@@ -89,7 +89,7 @@ def batches(directories: list[Path], cfg: TrainConfig, seed: int,
     """
     exclude = heldout_chapters(directories, heldout) if heldout else None
     stream = CropStream(directories, cfg.crop_seconds, seed, phone_inventory=phones,
-                        exclude=exclude)
+                        exclude=exclude, label_offset_s=label_offset_s)
     dataset = _Batches(stream, cfg.batch_size)
     if workers <= 0:
         return iter(dataset)
@@ -107,16 +107,19 @@ def loader_workers(cfg: TrainConfig, device: torch.device) -> int:
 
 
 def training_batches(directories: list[Path], cfg: TrainConfig, phones: list[str] | None,
-                     heldout: int, device: torch.device) -> Callable[[], Iterator[dict]]:
+                     heldout: int, device: torch.device, label_offset_s: float = 0.0,
+                     ) -> Callable[[], Iterator[dict]]:
     """The batch factory ``train`` gets: a fresh, prefetched iterator per call."""
     workers = loader_workers(cfg, device)
-    return lambda: Prefetch(batches(directories, cfg, cfg.seed, phones, heldout, workers))
+    return lambda: Prefetch(batches(directories, cfg, cfg.seed, phones, heldout, workers,
+                                    label_offset_s))
 
 
 def heldout_batches(directories: list[Path], cfg: TrainConfig, heldout: int,
-                    phones: list[str] | None = None) -> list[dict]:
+                    phones: list[str] | None = None, label_offset_s: float = 0.0) -> list[dict]:
     """Every crop of the held-out chapters, in order, batched (the last batch may be short)."""
-    items = list(heldout_crops(directories, heldout, cfg.crop_seconds, phone_inventory=phones))
+    items = list(heldout_crops(directories, heldout, cfg.crop_seconds, phone_inventory=phones,
+                               label_offset_s=label_offset_s))
     return [_collate(items[i:i + cfg.batch_size]) for i in range(0, len(items), cfg.batch_size)]
 
 
@@ -192,7 +195,8 @@ def build_objective(spec: dict, encoder: nn.Module, directories: list[Path],
         labeler = _labeler(spec, encoder, directories, cfg, teacher)
         objective = HubertObjective(encoder, labeler.n_clusters,
                                     mask_prob=float(spec.get("mask_prob", 0.4)),
-                                    span=tuple(spec.get("mask_span", (3, 5))))
+                                    span=tuple(spec.get("mask_span", (3, 5))),
+                                    unmasked_weight=float(spec.get("unmasked_weight", 0.0)))
         return WithTargets(objective, labeler), {"labeler": labeler.state_dict()}, None
     if kind == "wav2vec2":
         config = ObjectiveConfig.preset(spec.get("quantizer", "small"))
@@ -215,11 +219,13 @@ def train_model(spec: dict, directories: list[Path], state_path: Path, device: t
     objective, extra, phones = build_objective(training, encoder, directories, cfg, teacher)
     objective.to(device)
     heldout = heldout_count(training)
-    rows = train(encoder, objective, training_batches(directories, cfg, phones, heldout, device),
+    offset = getattr(objective, "label_offset_s", 0.0)
+    rows = train(encoder, objective,
+                 training_batches(directories, cfg, phones, heldout, device, offset),
                  cfg, state_path, device, recipe=json.dumps(spec, sort_keys=True, default=str))
     kind = training["objective"]
-    metrics = EVALUATORS[kind](objective, heldout_batches(directories, cfg, heldout, phones),
-                               device, seed=cfg.seed)
+    metrics = EVALUATORS[kind](objective, heldout_batches(directories, cfg, heldout, phones,
+                                                          offset), device, seed=cfg.seed)
     extra["heldout"] = {**metrics, "learned": float(learned(kind, metrics)),
                         "heldout_chapters": float(heldout)}
     log.info("held-out checks (%s): %s", kind,
