@@ -61,3 +61,15 @@ def test_hubert_iteration_two_clusters_a_teacher_layer(shards: Path, tmp_path: P
     _, rows, extra = train_model(spec, [shards], tmp_path / "s.pt", CPU,
                                  teacher_path=tmp_path / "teacher.pt")
     assert extra["labeler"]["kind"] == "layer" and len(rows) == 2
+
+
+def test_hubert_unmasked_weight_reaches_the_loss(shards: Path, tmp_path: Path) -> None:
+    # the same seed and batches: only the weight of the unmasked frames' loss differs
+    # (step 1's row: the loss of the initial weights, before the two runs diverge)
+    _, plain, _ = train_model(_spec("hubert", log_every=1), [shards], tmp_path / "a.pt", CPU)
+    _, both, _ = train_model(_spec("hubert", log_every=1, unmasked_weight=1.0), [shards],
+                             tmp_path / "b.pt", CPU)
+    first, again = plain[0], both[0]
+    assert first["loss"] == pytest.approx(first["masked_loss"])
+    assert again["masked_loss"] == pytest.approx(first["masked_loss"], rel=1e-5)
+    assert again["loss"] > again["masked_loss"] + 0.5  # + the unmasked frames' cross-entropy
