@@ -206,6 +206,13 @@ def build_objective(spec: dict, encoder: nn.Module, directories: list[Path],
     raise ValueError(f"unknown objective {kind!r}; choose from {OBJECTIVES}")
 
 
+def _recipe(spec: dict, label_offset_s: float) -> str:
+    # The label timing joins the model entry: a checkpoint from before labels were centred
+    # on their frames (same entry, other labels) must not be resumed.
+    recipe = {**spec, "label_offset_s": label_offset_s} if label_offset_s else spec
+    return json.dumps(recipe, sort_keys=True, default=str)
+
+
 def train_model(spec: dict, directories: list[Path], state_path: Path, device: torch.device,
                 teacher_path: Path | None = None) -> tuple[nn.Module, list[dict], dict]:
     """Build and train the encoder a model entry describes. Returns (encoder, log rows, extra);
@@ -222,7 +229,7 @@ def train_model(spec: dict, directories: list[Path], state_path: Path, device: t
     offset = getattr(objective, "label_offset_s", 0.0)
     rows = train(encoder, objective,
                  training_batches(directories, cfg, phones, heldout, device, offset),
-                 cfg, state_path, device, recipe=json.dumps(spec, sort_keys=True, default=str))
+                 cfg, state_path, device, recipe=_recipe(spec, offset))
     kind = training["objective"]
     metrics = EVALUATORS[kind](objective, heldout_batches(directories, cfg, heldout, phones,
                                                           offset), device, seed=cfg.seed)
