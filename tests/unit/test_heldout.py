@@ -415,11 +415,12 @@ def test_learned_unknown_objective():
 def test_train_model_reports_heldout_checks(corpus, tmp_path, monkeypatch, objective, keys):
     asked = []
 
-    def spy(directories, cfg, seed, phones=None, heldout=0, workers=0, label_offset_s=0.0):
+    def spy(directories, cfg, seed, phones=None, heldout=0, workers=0, label_offset_s=0.0,
+            skip=0):
         asked.append((heldout, workers))
         if phones is not None:  # labels centred on the encoder's frames, as the probe reads
             assert label_offset_s == pytest.approx(0.0325)
-        return batches(directories, cfg, seed, phones, heldout, workers, label_offset_s)
+        return batches(directories, cfg, seed, phones, heldout, workers, label_offset_s, skip)
 
     monkeypatch.setattr(run, "batches", spy)
     spec = {"family": "logmel", "preset": "tiny", "seed": 0, "training": {
@@ -455,6 +456,38 @@ def test_more_workers_than_row_groups_do_not_hang(corpus):
     groups = len(row_groups([corpus[0]]))
     out = _take(batches([corpus[0]], cfg, 0, heldout=1, workers=groups + 2), 5)
     assert len(out) == 5 and all(x.shape == (2, 4000) for x in out)
+
+
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize("skip", [0, 5, 17, 40])  # 12 batches a pass: mid-pass and passes on
+def test_a_resumed_stream_starts_where_the_skipped_batches_end(corpus, workers, skip):
+    cfg = TrainConfig(batch_size=2, crop_seconds=0.25)
+    whole = batches(list(corpus), cfg, 3, PHONES, heldout=1, workers=workers)
+    expected = [next(whole) for _ in range(skip + 4)][skip:]
+    resumed = batches(list(corpus), cfg, 3, PHONES, heldout=1, workers=workers, skip=skip)
+    assert all(_same(next(resumed), b) for b in expected)
+
+
+def test_skipped_crops_are_not_read(corpus, monkeypatch):
+    from brainlike.data import streaming
+
+    reads = []
+    original = streaming._Chapters._read
+
+    def counted(self):
+        if self._table is None:
+            reads.append((self.path, self.group))
+        return original(self)
+
+    monkeypatch.setattr(streaming._Chapters, "_read", counted)
+    cfg = TrainConfig(batch_size=2, crop_seconds=0.25)
+    next(batches(list(corpus), cfg, 3, heldout=1, skip=10_000))  # ~830 passes
+    # only the row groups the first batch's crops come from (a batch may span two)
+    assert 1 <= len(reads) <= 2
 
 
 def test_loader_workers_default_by_device():

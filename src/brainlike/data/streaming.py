@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
@@ -152,39 +153,98 @@ class CropStream(IterableDataset):
         self.phone_index = None if phone_inventory is None else {
             p: i for i, p in enumerate(phone_inventory)}
 
+        # Rows per row group, from the footers: what a pass yields is known without reading.
+        self.rows = [pq.ParquetFile(path).metadata.row_group(group).num_rows
+                     for path, group in self.units]
+        if not any(self._kept(i) for i in range(len(self.units))):
+            raise ValueError(f"every chapter under {directories} is excluded; nothing to train on")
+        self.skip = 0  # crops of the next pass to draw but not read (see _Batches)
+        self.part: tuple[int, int] | None = None  # (share, shares) instead of the worker's
+
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def __iter__(self) -> Iterator[dict]:
-        info = get_worker_info()
-        worker, workers = (info.id, info.num_workers) if info else (0, 1)
+    def _kept(self, unit: int) -> int:
+        return self.rows[unit] - len(self.exclude.get(self.units[unit], ()))
+
+    def _share(self, epoch: int, worker: int, workers: int
+               ) -> tuple[np.ndarray, np.random.Generator]:
         # One permutation shared by all workers (so their slices partition the row groups),
         # and an independent crop generator per worker (a spawned child, not [.., worker]:
         # trailing zeros in a seed list do not change the SeedSequence).
-        seeds = np.random.SeedSequence([self.seed, self.epoch])
+        seeds = np.random.SeedSequence([self.seed, epoch])
         order = np.random.default_rng(seeds).permutation(len(self.units))[worker::workers]
-        rng = np.random.default_rng(seeds.spawn(workers)[worker])
+        return order, np.random.default_rng(seeds.spawn(workers)[worker])
+
+    def pass_length(self, epoch: int, worker: int = 0, workers: int = 1) -> int:
+        """Crops one worker's pass over ``epoch`` yields (footer metadata only)."""
+        order, _ = self._share(epoch, worker, workers)
+        return self.crops_per_chapter * sum(self._kept(int(i)) for i in order)
+
+    def __iter__(self) -> Iterator[dict]:
+        info = get_worker_info()
+        worker, workers = self.part or ((info.id, info.num_workers) if info else (0, 1))
+        order, rng = self._share(self.epoch, worker, workers)
+        skip = self.skip
         for i in order:
-            path, group = self.units[i]
-            columns = ["utt_id", "audio"] + (["phonemes"] if self.phone_index else [])
-            table = pq.ParquetFile(path).read_row_group(group, columns=columns)
-            audio_col = table.column("audio")
-            skip = self.exclude.get((path, group), ())
-            for r in rng.permutation(table.num_rows):
-                if int(r) in skip:
+            chapters = _Chapters(*self.units[i], self.phone_index is not None)
+            excluded = self.exclude.get(self.units[i], ())
+            for r in rng.permutation(self.rows[i]):
+                if int(r) in excluded:
                     continue
-                pcm = audio_col[int(r)].values.to_numpy(zero_copy_only=False)
-                phones = (PhoneTrack(table.column("phonemes")[int(r)].as_py(), self.phone_index)
-                          if self.phone_index else None)
                 for _ in range(self.crops_per_chapter):
-                    item = self._crop(pcm, rng, str(table.column("utt_id")[int(r)]))
-                    if phones is not None:
-                        item["phones"] = frame_labels(phones, item["start"], self.crop,
-                                                      self.sample_rate, self.label_rate,
-                                                      self.label_offset_s)
+                    if skip:  # the same draw as a read crop, from the length column alone
+                        rng.integers(0, max(1, chapters.n_samples(int(r)) - self.crop + 1))
+                        skip -= 1
+                        continue
+                    pcm = chapters.pcm(int(r))
+                    item = self._crop(pcm, rng, chapters.utt_id(int(r)))
+                    if self.phone_index is not None:
+                        item["phones"] = frame_labels(
+                            chapters.phones(int(r), self.phone_index), item["start"],
+                            self.crop, self.sample_rate, self.label_rate, self.label_offset_s)
                     yield item
 
     def _crop(self, pcm: np.ndarray, rng: np.random.Generator, utt_id: str) -> dict:
         start = int(rng.integers(0, max(1, len(pcm) - self.crop + 1)))
         audio, length = padded_crop(pcm, start, self.crop)
         return {"audio": audio, "length": length, "utt_id": utt_id, "start": start}
+
+
+class _Chapters:
+    """One row group, read lazily: only its n_samples column while crops are being skipped."""
+
+    def __init__(self, path: Path, group: int, phones: bool) -> None:
+        self.path, self.group, self.with_phones = path, group, phones
+        self._table = self._lengths = None
+        self._pcm: tuple[int, np.ndarray] | None = None
+        self._tracks: dict[int, PhoneTrack] = {}
+
+    def _read(self) -> pa.Table:
+        if self._table is None:
+            columns = ["utt_id", "audio"] + (["phonemes"] if self.with_phones else [])
+            self._table = pq.ParquetFile(self.path).read_row_group(self.group, columns=columns)
+        return self._table
+
+    def n_samples(self, row: int) -> int:
+        if self._lengths is None:
+            self._lengths = pq.ParquetFile(self.path).read_row_group(
+                self.group, columns=["n_samples"]).column("n_samples").to_numpy()
+        return int(self._lengths[row])
+
+    def pcm(self, row: int) -> np.ndarray:
+        if self._pcm is None or self._pcm[0] != row:  # a chapter's crops come together
+            pcm = self._read().column("audio")[row].values.to_numpy(zero_copy_only=False)
+            if self._lengths is not None and len(pcm) != self._lengths[row]:
+                raise ValueError(f"{self.path}: row {row} of row group {self.group} has "
+                                 f"{len(pcm)} samples but n_samples says {self._lengths[row]}")
+            self._pcm = (row, pcm)
+        return self._pcm[1]
+
+    def utt_id(self, row: int) -> str:
+        return str(self._read().column("utt_id")[row])
+
+    def phones(self, row: int, index: dict[str, int]) -> PhoneTrack:
+        if row not in self._tracks:
+            self._tracks[row] = PhoneTrack(self._read().column("phonemes")[row].as_py(), index)
+        return self._tracks[row]

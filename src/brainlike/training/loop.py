@@ -2,8 +2,8 @@
 
 Every step draws its randomness from (seed, step) -- dropout through the global torch seed,
 masking and negatives through a per-step ``torch.Generator`` -- and the data iterator is
-re-created and fast-forwarded on resume, so a job killed at any point and re-run ends with
-exactly the weights of an uninterrupted run (CPU, same thread count).
+re-created past the batches already trained on, so a job killed at any point and re-run
+ends with exactly the weights of an uninterrupted run (CPU, same thread count).
 """
 
 from __future__ import annotations
@@ -73,12 +73,12 @@ def _autocast(device: torch.device):
 
 
 def train(model: nn.Module, objective: nn.Module | Objective,
-          batches: Callable[[], Iterator[dict]], cfg: TrainConfig, state_path: str | Path,
+          batches: Callable[[int], Iterator[dict]], cfg: TrainConfig, state_path: str | Path,
           device: torch.device, stop_after: int | None = None, recipe: str = "") -> list[dict]:
     """Train ``model`` (whose parameters ``objective`` also owns or uses) for ``cfg.steps``.
 
-    batches: a factory returning a fresh, deterministic iterator of batches (dicts of
-        tensors); on resume it is fast-forwarded past the batches already consumed.
+    batches: ``batches(skip)`` returns a fresh, deterministic iterator of batches (dicts of
+        tensors) that starts after the first ``skip`` (on resume: those already trained on).
     state_path: the resumable checkpoint (weights, optimiser, step, log rows).
     stop_after: stop after this many steps in this call (to test resumption).
     recipe: what the run was asked to do (e.g. the model's config as JSON); a checkpoint left
@@ -102,9 +102,7 @@ def train(model: nn.Module, objective: nn.Module | Objective,
         optimizer.load_state_dict(state["optimizer"])
         step, rows = int(state["step"]), list(state["log"])
         log.info("resuming from %s at step %d", state_path, step)
-    iterator = batches()
-    for _ in range(step):  # same data order as an uninterrupted run
-        next(iterator)
+    iterator = batches(step)  # same data order as an uninterrupted run
     modules.train()
     window_start, waited, seen = time.perf_counter(), 0.0, 0
     end = cfg.steps if stop_after is None else min(cfg.steps, step + stop_after)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 from torch import Tensor, nn
-from torch.utils.data import DataLoader, IterableDataset
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from brainlike.data.prefetch import Prefetch
 from brainlike.data.streaming import CropStream, heldout_chapters, heldout_crops, phone_inventory
@@ -57,40 +57,55 @@ def _collate(items: list[dict]) -> dict:
 
 
 class _Batches(IterableDataset):
-    """Endless batches of crops. In DataLoader workers, each batches its own row groups."""
+    """Endless batches of crops, after the first ``skip`` batches. In DataLoader workers,
+    each batches its own row groups."""
 
-    def __init__(self, stream: CropStream, batch_size: int) -> None:
-        self.stream, self.batch_size = stream, batch_size
+    def __init__(self, stream: CropStream, batch_size: int, skip: int = 0) -> None:
+        self.stream, self.batch_size, self.skip = stream, batch_size, skip
 
     def __iter__(self) -> Iterator[dict]:
+        info = get_worker_info()
+        worker, workers = (info.id, info.num_workers) if info else (0, 1)
+        # An uninterrupted DataLoader takes batch i from worker i % workers. A resumed one
+        # starts again at worker 0, so worker w plays share (w + skip) % workers, after
+        # skipping that share's part of the first `skip` batches: whole passes from the
+        # footers, then drawn but unread crops (batches are consecutive runs of crops).
+        share = (worker + self.skip) % workers
+        self.stream.part = (share, workers)
+        skip = len(range(share, self.skip, workers)) * self.batch_size
         epoch, buffer = 0, []
         while True:
+            n = self.stream.pass_length(epoch, share, workers)
+            if skip >= n:
+                skip -= n
+                epoch += 1
+                continue
             self.stream.set_epoch(epoch)
-            produced = False
+            self.stream.skip, skip = skip, 0
             for item in self.stream:
-                produced = True
                 buffer.append(item)
                 if len(buffer) == self.batch_size:
                     yield _collate(buffer)
                     buffer = []
-            if not produced:  # a worker whose share of row groups is empty
-                return
             epoch += 1
 
 
 def batches(directories: list[Path], cfg: TrainConfig, seed: int,
             phones: list[str] | None = None, heldout: int = 0,
-            workers: int = 0, label_offset_s: float = 0.0) -> Iterator[dict]:
+            workers: int = 0, label_offset_s: float = 0.0, skip: int = 0) -> Iterator[dict]:
     """Endless deterministic batches of crops (epoch after epoch, reshuffled each time),
-    skipping the last ``heldout`` chapters of each collection.
+    skipping the last ``heldout`` chapters of each collection, starting after the first
+    ``skip`` batches (a resumed run: without decoding the audio it skips).
 
     workers: DataLoader processes, each cropping its own share of the row groups (so the
-    batch order depends on the worker count: the same count gives the same batches).
+    batch order depends on the worker count: the same count gives the same batches). No more
+    workers than row groups, so none is idle and batches come round-robin.
     """
     exclude = heldout_chapters(directories, heldout) if heldout else None
     stream = CropStream(directories, cfg.crop_seconds, seed, phone_inventory=phones,
                         exclude=exclude, label_offset_s=label_offset_s)
-    dataset = _Batches(stream, cfg.batch_size)
+    workers = min(workers, len(stream.units))
+    dataset = _Batches(stream, cfg.batch_size, skip)
     if workers <= 0:
         return iter(dataset)
     return iter(DataLoader(dataset, batch_size=None, num_workers=workers, prefetch_factor=4,
@@ -108,11 +123,11 @@ def loader_workers(cfg: TrainConfig, device: torch.device) -> int:
 
 def training_batches(directories: list[Path], cfg: TrainConfig, phones: list[str] | None,
                      heldout: int, device: torch.device, label_offset_s: float = 0.0,
-                     ) -> Callable[[], Iterator[dict]]:
-    """The batch factory ``train`` gets: a fresh, prefetched iterator per call."""
+                     ) -> Callable[[int], Iterator[dict]]:
+    """The batch factory ``train`` gets: ``factory(skip)``, a fresh prefetched iterator."""
     workers = loader_workers(cfg, device)
-    return lambda: Prefetch(batches(directories, cfg, cfg.seed, phones, heldout, workers,
-                                    label_offset_s))
+    return lambda skip=0: Prefetch(batches(directories, cfg, cfg.seed, phones, heldout,
+                                           workers, label_offset_s, skip))
 
 
 def heldout_batches(directories: list[Path], cfg: TrainConfig, heldout: int,
