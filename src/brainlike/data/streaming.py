@@ -42,6 +42,11 @@ def row_groups(directories: list[str | Path]) -> list[tuple[Path, int]]:
     return units
 
 
+def row_counts(units: list[tuple[Path, int]]) -> list[int]:
+    """Chapters (rows) in each (shard, row group), from the Parquet footers."""
+    return [pq.ParquetFile(path).metadata.row_group(group).num_rows for path, group in units]
+
+
 class PhoneTrack:
     """A chapter's phones as sorted arrays, built once so every crop labels itself fast."""
 
@@ -92,7 +97,7 @@ def heldout_chapters(directories: list[str | Path], n: int) -> dict[tuple[Path, 
     held: dict[tuple[Path, int], set[int]] = {}
     for directory in map(Path, directories):
         units = row_groups([directory])
-        sizes = [pq.ParquetFile(p).metadata.row_group(g).num_rows for p, g in units]
+        sizes = row_counts(units)
         if sum(sizes) <= n:
             raise ValueError(f"{directory}: {sum(sizes)} chapter(s), too few to hold out {n} "
                              "for evaluation and still train")
@@ -111,19 +116,17 @@ def heldout_crops(directories: list[str | Path], n_chapters: int, crop_seconds: 
     """Consecutive, non-overlapping crops of the held-out chapters (same keys as CropStream)."""
     crop = int(round(crop_seconds * sample_rate))
     index = None if phone_inventory is None else {p: i for i, p in enumerate(phone_inventory)}
-    columns = ["utt_id", "audio"] + (["phonemes"] if index else [])
     for (path, group), rows in heldout_chapters(directories, n_chapters).items():
-        table = pq.ParquetFile(path).read_row_group(group, columns=columns)
+        chapters = _Chapters(path, group, index is not None)
         for r in sorted(rows):
-            pcm = table.column("audio")[r].values.to_numpy(zero_copy_only=False)
-            phones = PhoneTrack(table.column("phonemes")[r].as_py(), index) if index else None
+            pcm = chapters.pcm(r)
             for start in range(0, max(1, len(pcm) - crop + 1), crop):
                 audio, length = padded_crop(pcm, start, crop)
-                item = {"audio": audio, "length": length,
-                        "utt_id": str(table.column("utt_id")[r]), "start": start}
-                if index:
-                    item["phones"] = frame_labels(phones, start, crop, sample_rate, label_rate,
-                                                  label_offset_s)
+                item = {"audio": audio, "length": length, "utt_id": chapters.utt_id(r),
+                        "start": start}
+                if index is not None:
+                    item["phones"] = frame_labels(chapters.phones(r, index), start, crop,
+                                                  sample_rate, label_rate, label_offset_s)
                 yield item
 
 
@@ -154,12 +157,9 @@ class CropStream(IterableDataset):
             p: i for i, p in enumerate(phone_inventory)}
 
         # Rows per row group, from the footers: what a pass yields is known without reading.
-        self.rows = [pq.ParquetFile(path).metadata.row_group(group).num_rows
-                     for path, group in self.units]
+        self.rows = row_counts(self.units)
         if not any(self._kept(i) for i in range(len(self.units))):
             raise ValueError(f"every chapter under {directories} is excluded; nothing to train on")
-        self.skip = 0  # crops of the next pass to draw but not read (see _Batches)
-        self.part: tuple[int, int] | None = None  # (share, shares) instead of the worker's
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -183,9 +183,13 @@ class CropStream(IterableDataset):
 
     def __iter__(self) -> Iterator[dict]:
         info = get_worker_info()
-        worker, workers = self.part or ((info.id, info.num_workers) if info else (0, 1))
-        order, rng = self._share(self.epoch, worker, workers)
-        skip = self.skip
+        return self.crops(self.epoch, *((info.id, info.num_workers) if info else (0, 1)))
+
+    def crops(self, epoch: int, worker: int = 0, workers: int = 1, skip: int = 0
+              ) -> Iterator[dict]:
+        """One pass of share ``worker`` of ``workers``, its first ``skip`` crops drawn but
+        not read (a resumed run)."""
+        order, rng = self._share(epoch, worker, workers)
         for i in order:
             chapters = _Chapters(*self.units[i], self.phone_index is not None)
             excluded = self.exclude.get(self.units[i], ())

@@ -71,7 +71,6 @@ class _Batches(IterableDataset):
         # skipping that share's part of the first `skip` batches: whole passes from the
         # footers, then drawn but unread crops (batches are consecutive runs of crops).
         share = (worker + self.skip) % workers
-        self.stream.part = (share, workers)
         skip = len(range(share, self.skip, workers)) * self.batch_size
         epoch, buffer = 0, []
         while True:
@@ -80,13 +79,12 @@ class _Batches(IterableDataset):
                 skip -= n
                 epoch += 1
                 continue
-            self.stream.set_epoch(epoch)
-            self.stream.skip, skip = skip, 0
-            for item in self.stream:
+            for item in self.stream.crops(epoch, share, workers, skip):
                 buffer.append(item)
                 if len(buffer) == self.batch_size:
                     yield _collate(buffer)
                     buffer = []
+            skip = 0
             epoch += 1
 
 
