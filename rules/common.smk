@@ -3,6 +3,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from brainlike.config import Corpus, ListeningDataset
+from brainlike.probes.summary import random_controls
 
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -206,7 +207,8 @@ def probe_targets(wildcards):
     if not config["probe"]["enabled"]:
         return []
     ds = config["probe"]["dataset"]
-    return _probe_files(ds) + [f"results/figures/{ds}/phone_probe.svg"]
+    return _probe_files(ds) + [f"results/figures/{ds}/phone_probe.svg",
+                               f"results/probes/{ds}/summary.parquet"]
 
 
 def probe_inputs(wildcards):

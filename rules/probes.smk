@@ -38,3 +38,20 @@ rule phone_probe_figure:
         "../envs/brainlike.yaml"
     script:
         "../workflow_scripts/phone_probe_figure.py"
+
+
+# Per model: the most phonetic layer, and whether it is deeper than the first and beats the
+# same layer of the untrained control (the issue's learning criterion), with fold counts.
+rule phone_probe_summary:
+    input:
+        probe_files,
+    output:
+        "results/probes/{dataset}/summary.parquet",
+    params:
+        controls=lambda wildcards: random_controls(config["models"], TARGET_MODELS),
+    log:
+        "logs/probes/{dataset}/summary.log",
+    conda:
+        "../envs/brainlike.yaml"
+    script:
+        "../workflow_scripts/phone_probe_summary.py"

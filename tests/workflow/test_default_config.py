@@ -104,3 +104,18 @@ def test_noise_only_roi_scores_at_chance(default_run: Path) -> None:
     signal = summary[(summary["subject"] != "group") & (summary["roi"] == "early_auditory")
                      & (summary["model"] == "spectrogram")]
     assert signal["significant"].all()  # the test has power where there is signal
+
+
+def test_probe_summary_judges_each_trained_model_against_its_own_random_init(
+        default_run: Path) -> None:
+    summary = read_table(default_run / "results/probes/narratives-sim/summary.parquet",
+                         "probesummary/1").to_pandas().set_index("model")
+    config = yaml.safe_load((default_run / "config.yaml").read_text())
+    assert set(summary.index) == set(config["targets"]["models"])
+    assert summary.loc["hubert-en", "control"] == "logmel-random"
+    assert summary.loc["logmel-random", "control"] == ""
+    probes = read_table(default_run / "results/probes/narratives-sim/hubert-en.parquet",
+                        "probe/1").to_pandas()
+    means = probes.groupby("layer")["accuracy"].mean()
+    assert summary.loc["hubert-en", "best_layer"] == means.idxmax()
+    assert summary.loc["hubert-en", "accuracy"] == pytest.approx(means.max())

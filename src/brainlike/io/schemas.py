@@ -63,6 +63,14 @@ probe/1 -- one file per dataset and model: the layer-wise phone probe (brainlike
     frames named right), chance float64 (majority phone of the training folds), alpha
     float64, n_train int32, n_test int32, n_classes int32
 
+probesummary/1 -- one file per dataset: the probe's verdict per model (brainlike.probes.summary)
+    model string, control string (the untrained model of the same family and preset; "" for
+    none), best_layer string, best_index int16 (most phonetic layer, mean over folds),
+    accuracy float64, first_layer string, first_accuracy float64, over_first float64 (mean
+    of best - first over folds), folds_over_first int16, control_accuracy float64 (the
+    control's same layer; NaN without one), over_control float64, folds_over_control int16,
+    n_folds int16, deeper bool (best is not the first layer), beats_control bool, passes bool
+
 groundtruth/1 -- simulated datasets only: the planted answer per subject and vertex
     subject string, vertex int32, roi int16, driver string, signal_var float64,
     noise_var float64, snr float64, ceiling_r float64
@@ -153,6 +161,16 @@ PROBE = pa.schema([
     ("n_classes", pa.int32()),
 ])
 
+PROBESUMMARY = pa.schema([
+    ("model", pa.string()), ("control", pa.string()), ("best_layer", pa.string()),
+    ("best_index", pa.int16()), ("accuracy", pa.float64()), ("first_layer", pa.string()),
+    ("first_accuracy", pa.float64()), ("over_first", pa.float64()),
+    ("folds_over_first", pa.int16()), ("control_accuracy", pa.float64()),
+    ("over_control", pa.float64()), ("folds_over_control", pa.int16()),
+    ("n_folds", pa.int16()), ("deeper", pa.bool_()), ("beats_control", pa.bool_()),
+    ("passes", pa.bool_()),
+])
+
 
 def pcm_to_float(pcm: np.ndarray) -> np.ndarray:
     """utterance/1 int16 PCM as float32 in [-1, 1)."""
@@ -183,6 +201,7 @@ SCHEMAS: dict[str, pa.Schema | None] = {
     "summary/1": SUMMARY,
     "traininglog/1": TRAININGLOG,
     "probe/1": PROBE,
+    "probesummary/1": PROBESUMMARY,
     "responses/1": None,  # the list size depends on the run; checked by _check_responses
 }
 
