@@ -17,27 +17,24 @@ def random_controls(models: dict[str, dict], names: list[str]) -> dict[str, str]
     """For each trained model in ``names``: the first untrained model in ``names`` with the
     same family and preset ("" when none is configured; untrained models map to "")."""
     untrained = [n for n in names if models[n].get("training") is None]
-    controls = {}
-    for name in names:
-        spec = models[name]
-        same = [n for n in untrained if spec.get("training") is not None
-                and models[n]["family"] == spec["family"]
-                and models[n]["preset"] == spec["preset"]]
-        controls[name] = same[0] if same else ""
-    return controls
+
+    def control(spec: dict) -> str:
+        if spec.get("training") is None:
+            return ""
+        same = [n for n in untrained if (models[n]["family"], models[n]["preset"])
+                == (spec["family"], spec["preset"])]
+        return same[0] if same else ""
+
+    return {name: control(models[name]) for name in names}
 
 
-def _per_fold(probes: pd.DataFrame, model: str) -> pd.DataFrame:
+def _per_fold(probes: pd.DataFrame, model: str) -> tuple[pd.DataFrame, dict[int, str]]:
     """(layer_index x fold) accuracy of one model, and its layer names by index."""
     rows = probes[probes["model"] == model]
     if rows.empty:
         raise ValueError(f"no probe rows for model {model!r}")
-    return rows.pivot_table(index="layer_index", columns="fold", values="accuracy")
-
-
-def _layer_names(probes: pd.DataFrame, model: str) -> dict[int, str]:
-    rows = probes[probes["model"] == model]
-    return dict(zip(rows["layer_index"].astype(int), rows["layer"]))
+    return (rows.pivot_table(index="layer_index", columns="fold", values="accuracy"),
+            dict(zip(rows["layer_index"].astype(int), rows["layer"])))
 
 
 def _compare(a: pd.Series, b: pd.Series) -> tuple[float, int]:
@@ -50,8 +47,7 @@ def probe_summary(probes: pd.DataFrame, controls: dict[str, str]) -> pd.DataFram
     """One row per model of ``probes`` (probe/1 rows): see the probesummary/1 schema."""
     out = []
     for model in sorted(probes["model"].unique()):
-        folds = _per_fold(probes, model)
-        names = _layer_names(probes, model)
+        folds, names = _per_fold(probes, model)
         means = folds.mean(axis=1)
         best = int(means.idxmax())
         first = int(means.index.min())
@@ -64,8 +60,8 @@ def probe_summary(probes: pd.DataFrame, controls: dict[str, str]) -> pd.DataFram
                "control_accuracy": np.nan, "over_control": np.nan, "folds_over_control": 0,
                "n_folds": int(folds.shape[1])}
         if control:
-            theirs = _per_fold(probes, control)
-            if _layer_names(probes, control).get(best) != names[best]:
+            theirs, their_names = _per_fold(probes, control)
+            if their_names.get(best) != names[best]:
                 raise ValueError(f"{control!r} has no layer {names[best]!r} at index {best}: "
                                  f"not a control of {model!r}")
             row["control_accuracy"] = float(theirs.loc[best].mean())
