@@ -44,7 +44,11 @@ def row_groups(directories: list[str | Path]) -> list[tuple[Path, int]]:
 
 def row_counts(units: list[tuple[Path, int]]) -> list[int]:
     """Chapters (rows) in each (shard, row group), from the Parquet footers."""
-    return [pq.ParquetFile(path).metadata.row_group(group).num_rows for path, group in units]
+    footers: dict[Path, pq.FileMetaData] = {}  # one footer read per shard, not per group
+    for path, _ in units:
+        if path not in footers:
+            footers[path] = pq.read_metadata(path)
+    return [footers[path].row_group(group).num_rows for path, group in units]
 
 
 class PhoneTrack:
