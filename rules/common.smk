@@ -3,6 +3,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from brainlike.config import Corpus, ListeningDataset
+from brainlike.models.checkpoint import FAMILIES
 from brainlike.probes.summary import random_controls
 
 
@@ -16,6 +17,11 @@ CORPORA = {name: Corpus.from_config(name, spec) for name, spec in config["corpor
 _shared = set(LISTENING) & set(CORPORA)
 if _shared:
     raise WorkflowError(f"dataset names used twice (listening and corpora): {sorted(_shared)}")
+for _name, _spec in config["models"].items():
+    try:  # presets differ by family; the schema only knows their union
+        FAMILIES[_spec["family"]][1].preset(_spec["preset"])
+    except ValueError as error:
+        raise WorkflowError(f"models.{_name}: {error}") from None
 
 
 

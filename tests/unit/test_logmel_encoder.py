@@ -38,6 +38,15 @@ def test_layer_names_and_shapes(tiny):
     assert 3.4e6 < sum(p.numel() for p in tiny.parameters()) < 3.8e6
 
 
+def test_small_widens_only_the_transformer(tiny):
+    small = LogMelEncoder(LogMelEncoderConfig.preset("small")).eval()
+    assert small.layer_names == tiny.layer_names
+    assert small.layer_geometry == tiny.layer_geometry  # same frames, so same targets
+    with torch.no_grad():
+        outputs = small.extract_features(_audio(SR))
+    assert [o.shape[-1] for o in outputs] == [256, 256] + [512] * 4
+
+
 def test_stages_compose_and_layers_are_prefixes(tiny):
     x = _audio(12000, batch=2)
     with torch.no_grad():

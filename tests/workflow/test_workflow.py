@@ -82,6 +82,8 @@ def test_rebuilding_one_target_reruns_only_its_job(small_run: Path) -> None:
     (lambda c: c["listening"]["narratives-sim"].update(subjectz=["sub-001"]), "subjectz"),
     (lambda c: c["listening"]["narratives-sim"].update(tr="fast"), "fast"),
     (lambda c: c.update(sead=1), "sead"),
+    # a preset the schema knows but this family does not have
+    (lambda c: c["models"]["wav2vec2-random"].update(preset="small"), "wav2vec2-random"),
 ])
 def test_config_typos_fail_validation_naming_the_key(tmp_path: Path, mutate, key: str) -> None:
     workdir = copy_workflow(tmp_path)

@@ -78,6 +78,10 @@ class LogMelEncoderConfig:
 PRESETS: dict[str, LogMelEncoderConfig] = {
     # Measured on 2 CPU cores: 3.6 M parameters, learns masked prediction in minutes.
     "tiny": LogMelEncoderConfig(),
+    # The tiny model with a 512-wide transformer (13 M parameters, ~2x the step time). A
+    # linear phone read-out needs room for a frame's own spectrum *and* its context: at width
+    # 256 HuBERT's transformer layers stayed below conv1, at 512 they rise above it.
+    "small": LogMelEncoderConfig(embed_dim=512, num_heads=8, ff_dim=2048),
     # Same frame geometry, BASE-like width and depth (~90 M parameters): for a GPU.
     "base": LogMelEncoderConfig(conv_channels=512, embed_dim=768, num_layers=12,
                                 num_heads=12, ff_dim=3072, pos_conv_kernel=63),
