@@ -141,6 +141,27 @@ def test_objective_returns_scalar_terms_and_backpropagates_into_both_inputs():
     assert objective.quantizer.codebook.grad.abs().sum() > 0
 
 
+def test_unmasked_weight_adds_the_visible_frames_task_and_their_gradient():
+    """Masked-only, the predictions at visible frames get no gradient at all; with the
+    unmasked term they do, and the loss grows by exactly the weighted term."""
+    features, mask = torch.randn(2, 25, 12), _mask(2, 25)
+    grads, terms = {}, {}
+    for weight in (0.0, 0.5):
+        torch.manual_seed(0)
+        objective = Wav2Vec2Objective(12, 20, _small_config(unmasked_weight=weight)).eval()
+        context = torch.randn(2, 25, 20, generator=_gen(1), requires_grad=True)
+        terms[weight] = objective(features, context, mask, generator=_gen())
+        terms[weight]["loss"].backward()
+        grads[weight] = context.grad[~mask].abs().sum()
+    assert grads[0.0] == 0 and grads[0.5] > 0
+    assert "contrastive_unmasked" not in terms[0.0]
+    with_term = terms[0.5]
+    assert with_term["contrastive"].item() == pytest.approx(terms[0.0]["contrastive"].item())
+    assert with_term["loss"].item() == pytest.approx(
+        terms[0.0]["loss"].item() + 0.5 * with_term["contrastive_unmasked"].item())
+    assert 0 <= with_term["unmasked_accuracy"].item() <= 1
+
+
 def test_objective_rejects_mismatched_shapes():
     objective = Wav2Vec2Objective(12, 20, _small_config())
     features, context, mask = torch.randn(2, 25, 12), torch.randn(2, 25, 20), _mask(2, 25)

@@ -73,3 +73,13 @@ def test_hubert_unmasked_weight_reaches_the_loss(shards: Path, tmp_path: Path) -
     assert first["loss"] == pytest.approx(first["masked_loss"])
     assert again["masked_loss"] == pytest.approx(first["masked_loss"], rel=1e-5)
     assert again["loss"] > again["masked_loss"] + 0.5  # + the unmasked frames' cross-entropy
+
+
+def test_wav2vec2_unmasked_weight_reaches_the_loss_and_the_checkpoint(shards: Path,
+                                                                      tmp_path: Path) -> None:
+    _, rows, extra = train_model(_spec("wav2vec2", log_every=1, unmasked_weight=1.0), [shards],
+                                 tmp_path / "a.pt", CPU)
+    first = rows[0]
+    assert extra["objective_config"]["unmasked_weight"] == 1.0
+    assert first["loss"] > first["contrastive"] + 0.5 * first["contrastive_unmasked"]
+    assert first["contrastive_unmasked"] > 0.1  # chance is log(K + 1) = 2.4 at step 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from brainlike.models import checkpoint
 from brainlike.models.contrastive import ObjectiveConfig
 from brainlike.models.hubert import HubertObjective
 from brainlike.models.wav2vec2 import Wav2Vec2, Wav2Vec2Config
@@ -165,3 +166,31 @@ def test_contrastive_loss_falls_on_a_fixed_batch():
     # measured: 2.84 -> 2.56 (seeds 0-5 fall by 0.3 to 0.7 at lr 5e-4 to 1e-3)
     assert after < before - 0.15
     assert int(objective.step) == 15
+
+
+def test_logmel_targets_need_a_logmel_encoder():
+    with pytest.raises(ValueError, match="needs a log-mel encoder"):
+        Contrastive(_model(), ObjectiveConfig.preset("small"), 0.4, (3, 5), quantize="logmel")
+    with pytest.raises(ValueError, match="unknown quantize 'conv3'"):
+        Contrastive(_model(), ObjectiveConfig.preset("small"), 0.4, (3, 5), quantize="conv3")
+
+
+def test_logmel_targets_are_the_mel_window_under_each_conv2_frame():
+    torch.manual_seed(0)
+    encoder = checkpoint.from_preset("logmel", "tiny")
+    objective = Contrastive(encoder, ObjectiveConfig.preset("small"), 0.4, (3, 5),
+                            quantize="logmel")
+    mel = encoder.frontend(_audio(n=SR + 123))
+    features = encoder.forward_conv(mel)[-1]
+    windows = objective.quantizer_input(mel, features)
+    assert windows.shape == (2, features.shape[1], 80 * 5)
+    # conv2 frame j sees mel frames 2j .. 2j+4 (kernels 3 and 3, strides 1 and 2)
+    g = encoder.layer_geometry[1]
+    assert (g.stride, g.field) == (2 * 160, 400 + 4 * 160)
+    for j in (0, 7, features.shape[1] - 1):
+        assert torch.equal(windows[:, j], mel[:, 2 * j:2 * j + 5].transpose(1, 2).flatten(1))
+    out = objective({"audio": _audio()}, torch.Generator().manual_seed(0))
+    out["loss"].backward()
+    # the targets are fixed features: the convolutions learn only through the transformer
+    assert encoder.conv1.weight.grad.abs().sum() > 0
+    assert objective.objective.quantizer.logits.weight.shape[1] == 400

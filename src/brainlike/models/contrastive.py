@@ -131,6 +131,9 @@ class ObjectiveConfig:
     """Hyperparameters of the wav2vec 2.0 head; defaults are the paper's BASE values except
     ``feature_penalty_weight``.
 
+    unmasked_weight: weight of the same contrastive task on the unmasked frames (distractors
+    from the other unmasked frames), added to the masked one; 0 is the paper's loss.
+
     feature_penalty_weight: 0 by default. The paper's 10 shrinks the encoder's features, and
     in a small CPU-scale run here it shrank the quantizer's input to ~0: the logits went flat
     (soft perplexity at its maximum) while the argmax used 2 code pairs. The objective now
@@ -145,6 +148,7 @@ class ObjectiveConfig:
     kappa: float = 0.1
     diversity_weight: float = 0.1
     feature_penalty_weight: float = 0.0
+    unmasked_weight: float = 0.0
     temperature: TemperatureSchedule = field(default_factory=TemperatureSchedule)
 
     @classmethod
@@ -222,6 +226,17 @@ class Wav2Vec2Objective(nn.Module):
         contrastive, accuracy = contrastive_loss(predictions, targets, negatives, mask, c.kappa)
         loss = (contrastive + c.diversity_weight * q.diversity_loss
                 + c.feature_penalty_weight * feature_penalty)
+        extra = {}
+        visible = ~mask
+        if c.unmasked_weight and visible.any():
+            # The same task on the frames the transformer can see, distractors drawn from
+            # the other visible frames: the masked-only loss leaves what the transformer
+            # outputs at visible frames (all frames, when its layers are read) unconstrained.
+            others = sample_negatives(targets, visible, c.num_negatives, generator)
+            unmasked, unmasked_accuracy = contrastive_loss(predictions, targets, others,
+                                                           visible, c.kappa)
+            loss = loss + c.unmasked_weight * unmasked
+            extra = {"contrastive_unmasked": unmasked, "unmasked_accuracy": unmasked_accuracy}
         stability = (code_stability(q.codes) if features.shape[1] >= 2 else math.nan)
         detached = {"accuracy": accuracy, "hard_perplexity": q.hard_perplexity,
                     "soft_perplexity": q.soft_perplexity}
@@ -229,4 +244,5 @@ class Wav2Vec2Objective(nn.Module):
                 "feature_penalty": feature_penalty,
                 **{k: v.detach() for k, v in detached.items()},
                 "code_stability": torch.tensor(stability),
-                "temperature": torch.tensor(self.quantizer.temperature(step))}
+                "temperature": torch.tensor(self.quantizer.temperature(step)),
+                **{k: v.detach() for k, v in extra.items()}}
