@@ -180,9 +180,11 @@ class Contrastive(nn.Module):
         self.quantize = quantize
         width = g.conv_channels
         if quantize == "logmel":
-            (k1, k2), (s1, s2) = g.conv_kernels, g.conv_strides
-            # the mel frames under one conv2 frame, and how far the next one starts
-            self.mel_window, self.mel_stride = k1 + (k2 - 1) * s1, s1 * s2
+            # the mel frames under one conv2 frame, and how far the next one starts, from
+            # the encoder's own receptive-field bookkeeping
+            mel, conv2 = encoder.mel_geometry, encoder.layer_geometry[1]
+            self.mel_window = (conv2.field - mel.field) // mel.stride + 1
+            self.mel_stride = conv2.stride // mel.stride
             width = g.n_mels * self.mel_window
         self.objective = Wav2Vec2Objective(width, g.embed_dim, config)
         self.register_buffer("step", torch.zeros((), dtype=torch.long))
