@@ -26,3 +26,9 @@ rule all:
         all_targets,
         probe_targets,
     default_target: True
+
+
+# Acquisition and conversion only: `snakemake --cores all data`.
+rule data:
+    input:
+        data_targets,

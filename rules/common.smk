@@ -60,10 +60,19 @@ def listening_targets(ds):
     return targets
 
 
-def all_targets(wildcards):
+def data_targets(wildcards):
+    """Every listening dataset's Parquet tables and every corpus collection's shards."""
     targets = []
     for name in TARGET_LISTENING:
         targets += listening_targets(LISTENING[name])
+    for name in TARGET_CORPORA:
+        targets += [f"data/corpora/{name}/{c}" for c in CORPORA[name].collections]
+    return targets
+
+
+def all_targets(wildcards):
+    targets = data_targets(wildcards)
+    for name in TARGET_LISTENING:
         targets += [f"results/summary/{name}.parquet"]
         targets += [f"results/figures/{name}/{f}.svg"
                     for f in ("layer_profiles", "best_layer", "models_by_roi",
@@ -71,8 +80,6 @@ def all_targets(wildcards):
     if TARGET_LISTENING:
         # the models are trained for scoring anyway; corpora-only runs should not train them
         targets.append("results/figures/training_curves.svg")
-    for name in TARGET_CORPORA:
-        targets += [f"data/corpora/{name}/{c}" for c in CORPORA[name].collections]
     return targets
 
 

@@ -14,8 +14,9 @@ from brainlike.scores.brainscore import (
     roi_null_test,
     score_subject,
 )
-from brainlike.scores.design import SubjectData, load_subject
+from brainlike.scores.design import SubjectData, layer_design, load_subject
 from brainlike.scores.folds import kfold_contiguous
+from brainlike.scores.ridge import cross_validated_ridge
 
 TR = 1.5
 FAST_ALPHAS = (1.0, 100.0, 1e4)
@@ -186,6 +187,26 @@ def test_score_subject_planted_layers(planted):
     # the unplanted pairs are far weaker
     assert table.loc[("l1", "a"), "mean_r"] < table.loc[("l0", "a"), "mean_r"] - 0.3
     assert table.loc[("l0", "b"), "mean_r"] < table.loc[("l1", "b"), "mean_r"] - 0.3
+
+
+def test_score_subject_one_solver_call_equals_separate_vertex_and_null_fits(planted):
+    """Vertices and null columns share one ridge call; each column still gets its own
+    alpha, so the numbers are those of fitting the vertices and the null apart."""
+    data, features, roi_names = planted
+    spec = _spec(permutations=29)
+    vertex, rois = score_subject(data, features, ["l0"], roi_names, spec, seed=3, device="cpu")
+    X = layer_design(features, "l0", data)
+    folds = folds_for(data, spec)
+    alone = cross_validated_ridge(X, data.responses, spec.alphas, folds, device="cpu")
+    np.testing.assert_allclose(vertex["r"].to_numpy(), alone.r.ravel(), atol=1e-5)
+    np.testing.assert_array_equal(vertex["alpha"].to_numpy(), alone.alpha.ravel())
+    lags = circular_shifts(len(data.tasks), spec.permutations, spec.block_trs,
+                           np.random.default_rng(3))
+    null = roi_null_test(X, data.responses, roi_names, folds, spec, lags, device="cpu")
+    got = rois.set_index("roi")
+    for row in null.itertuples():
+        assert got.loc[row.roi, "roi_r"] == pytest.approx(row.roi_r, abs=1e-5)
+        assert got.loc[row.roi, "p_value"] == pytest.approx(row.p_value)
 
 
 def test_score_subject_without_permutations_and_leave_one_story_out(planted):

@@ -185,3 +185,22 @@ def test_fold_makers() -> None:
     assert [list(test) for _, test in story_folds] == [[2, 3, 4], [0, 1], [5]]
     with pytest.raises(ValueError, match="2-D|1-D"):
         leave_one_group_out(groups[:, None])
+
+
+@pytest.mark.parametrize("n, k", [(23, 5), (25, 5), (7, 2), (10, 10), (956, 5)])
+def test_fold_makers_split_as_sklearn(n: int, k: int) -> None:
+    from sklearn.model_selection import KFold, LeaveOneGroupOut
+    ours = kfold_contiguous(n, k)
+    theirs = list(KFold(k).split(np.zeros((n, 1))))
+    assert len(ours) == len(theirs)
+    for (a_train, a_test), (b_train, b_test) in zip(ours, theirs):
+        assert a_train.dtype == a_test.dtype == np.int64
+        np.testing.assert_array_equal(a_train, b_train)
+        np.testing.assert_array_equal(a_test, b_test)
+    groups = np.random.default_rng(n).integers(0, 4, size=n)
+    if len(np.unique(groups)) >= 2:
+        for (a_train, a_test), (b_train, b_test) in zip(
+                leave_one_group_out(groups),
+                LeaveOneGroupOut().split(np.zeros((n, 1)), groups=groups)):
+            np.testing.assert_array_equal(a_train, b_train)
+            np.testing.assert_array_equal(a_test, b_test)

@@ -1,4 +1,5 @@
-"""The real snakemake on a small config: DataLad acquisition to validated Parquet."""
+"""The real snakemake on a small config: DataLad acquisition to validated Parquet, and every
+configured model (shortly trained) through every rule to the figures and the report."""
 
 from __future__ import annotations
 
@@ -76,6 +77,41 @@ def test_rebuilding_one_target_reruns_only_its_job(small_run: Path) -> None:
     assert other.stat().st_mtime_ns == before
     assert "Nothing to be done" in snakemake(small_run, "--cores", "1", "-n").stderr + \
         snakemake(small_run, "--cores", "1", "-n").stdout
+
+
+def test_report_has_the_figures(small_run: Path) -> None:
+    snakemake(small_run, "--report", "results/report.html")
+    html = (small_run / "results" / "report.html").read_text(errors="replace")
+    for name in ("layer_profiles.svg", "best_layer.svg", "models_by_roi.svg",
+                 "ssl_vs_controls.svg", "native_language.svg", "training_curves.svg",
+                 "phone_probe.svg"):
+        assert name in html
+
+
+def test_every_configured_model_is_scored_for_every_listener(small_run: Path) -> None:
+    config = yaml.safe_load((small_run / "config.yaml").read_text())
+    summary = read_table(small_run / "results/summary/narratives-sim.parquet",
+                         "summary/1").to_pandas()
+    scored = set(config["targets"]["models"]) | set(config["baselines"])
+    assert set(summary["model"]) == scored
+    listeners = summary[summary["subject"] != "group"].groupby("model")["subject"].nunique()
+    assert (listeners == 4).all(), listeners
+
+
+def test_probe_summary_judges_each_trained_model_against_its_own_random_init(
+        small_run: Path) -> None:
+    summary = read_table(small_run / "results/probes/narratives-sim/summary.parquet",
+                         "probesummary/1").to_pandas().set_index("model")
+    config = yaml.safe_load((small_run / "config.yaml").read_text())
+    assert set(summary.index) == set(config["targets"]["models"])
+    assert summary.loc["hubert-en", "control"] == "logmel-small-random"  # same width
+    assert summary.loc["wav2vec2-en", "control"] == "logmel-random"
+    assert summary.loc["logmel-random", "control"] == ""
+    probes = read_table(small_run / "results/probes/narratives-sim/hubert-en.parquet",
+                        "probe/1").to_pandas()
+    means = probes.groupby("layer")["accuracy"].mean()
+    assert summary.loc["hubert-en", "best_layer"] == means.idxmax()
+    assert summary.loc["hubert-en", "accuracy"] == pytest.approx(means.max())
 
 
 @pytest.mark.parametrize("mutate, key", [

@@ -9,7 +9,7 @@ by at least ``block_trs`` volumes, each refitted from scratch. Refitting matters
 CV a fold's model is trained on the other folds' test rows, which couples the fold scores, so
 a null that only shifts held-out responses against fixed predictions is too narrow (11-14 %
 false positives at 0.05 in our simulations). The shifted copies are just more columns for
-the solver, which shares one SVD per fold among them: the null costs one extra ridge call.
+the solver, in the same call as the vertices: they share one SVD per fold.
 """
 
 from __future__ import annotations
@@ -62,23 +62,34 @@ def circular_shifts(n_volumes: int, n: int, block: int, rng: np.random.Generator
     return lags if len(lags) <= n else np.sort(rng.choice(lags, size=n, replace=False))
 
 
-def roi_null_test(X: np.ndarray, responses: np.ndarray, roi_names: np.ndarray,
-                  folds: list, spec: ScoreSpec, lags: np.ndarray,
-                  device=None) -> pd.DataFrame:
-    """roi, roi_r (CV r of the ROI-mean response), p_value (refitted circular-shift null)."""
+def _roi_null_columns(responses: np.ndarray, roi_names: np.ndarray,
+                      lags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(labels (G,), columns (T, G * (1 + L))): each ROI's mean z-scored response, then its
+    circular shifts by every lag, lag-major."""
     sd = responses.std(axis=0)
     z = np.divide(responses - responses.mean(axis=0), sd, out=np.zeros_like(responses),
                   where=sd > 0)
     labels = np.unique(roi_names)
     means = np.stack([z[:, roi_names == g].mean(axis=1) for g in labels], axis=1)  # (T, G)
-    shifted = np.concatenate([np.roll(means, int(k), axis=0) for k in lags], axis=1)
-    result = cross_validated_ridge(X, np.concatenate([means, shifted], axis=1), spec.alphas,
-                                   folds, mode=spec.solver, chunk_size=spec.chunk_size,
-                                   device=device)
-    score = result.r.mean(axis=0)
-    observed, null = score[:len(labels)], score[len(labels):].reshape(len(lags), len(labels))
-    p = (1 + (null >= observed - 1e-12).sum(axis=0)) / (1 + len(lags))
+    shifted = [np.roll(means, int(k), axis=0) for k in lags]
+    return labels, np.concatenate([means, *shifted], axis=1)
+
+
+def _roi_null_p(score: np.ndarray, labels: np.ndarray, n_lags: int) -> pd.DataFrame:
+    """The ROI table from the fold-mean r of the columns :func:`_roi_null_columns` made."""
+    observed, null = score[:len(labels)], score[len(labels):].reshape(n_lags, len(labels))
+    p = (1 + (null >= observed - 1e-12).sum(axis=0)) / (1 + n_lags)
     return pd.DataFrame({"roi": labels, "roi_r": observed, "p_value": p})
+
+
+def roi_null_test(X: np.ndarray, responses: np.ndarray, roi_names: np.ndarray,
+                  folds: list, spec: ScoreSpec, lags: np.ndarray,
+                  device=None) -> pd.DataFrame:
+    """roi, roi_r (CV r of the ROI-mean response), p_value (refitted circular-shift null)."""
+    labels, columns = _roi_null_columns(responses, roi_names, lags)
+    result = cross_validated_ridge(X, columns, spec.alphas, folds, mode=spec.solver,
+                                   chunk_size=spec.chunk_size, device=device)
+    return _roi_null_p(result.r.mean(axis=0), labels, len(lags))
 
 
 def score_subject(data: SubjectData, features: dict[str, str | Path], layers: list[str],
@@ -95,19 +106,26 @@ def score_subject(data: SubjectData, features: dict[str, str | Path], layers: li
     vertex_rows, roi_rows = [], []
     for index, layer in enumerate(layers):
         X = layer_design(features, layer, data)
-        result = cross_validated_ridge(X, data.responses, spec.alphas, folds, mode=spec.solver,
+        n_vertices = data.responses.shape[1]
+        Y = data.responses
+        if lags is not None:
+            # One solver call for vertices and null columns: they share each fold's SVD.
+            labels, null_columns = _roi_null_columns(data.responses, roi_names, lags)
+            Y = np.concatenate([data.responses, null_columns.astype(Y.dtype)], axis=1)
+        result = cross_validated_ridge(X, Y, spec.alphas, folds, mode=spec.solver,
                                        chunk_size=spec.chunk_size, device=device)
-        n_folds, n_vertices = result.r.shape
+        r, alpha = result.r[:, :n_vertices], result.alpha[:, :n_vertices]
+        n_folds = r.shape[0]
         vertex_rows.append(pd.DataFrame({
             "layer": layer, "layer_index": index,
             "vertex": np.tile(data.vertices, n_folds),
             "fold": np.repeat(np.arange(n_folds), n_vertices),
-            "r": result.r.ravel(), "alpha": result.alpha.ravel()}))
-        mean_r = pd.Series(result.r.mean(axis=0)).groupby(roi_names).mean()
+            "r": r.ravel(), "alpha": alpha.ravel()}))
+        mean_r = pd.Series(r.mean(axis=0)).groupby(roi_names).mean()
         rois = pd.DataFrame({"roi": mean_r.index, "mean_r": mean_r.to_numpy()})
-        if spec.permutations > 0:
-            rois = rois.merge(roi_null_test(X, data.responses, roi_names, folds, spec, lags,
-                                            device), on="roi")
+        if lags is not None:
+            null = _roi_null_p(result.r[:, n_vertices:].mean(axis=0), labels, len(lags))
+            rois = rois.merge(null, on="roi")
         else:
             rois["roi_r"] = rois["p_value"] = np.nan
         roi_rows.append(rois.assign(layer=layer))
