@@ -160,3 +160,55 @@ def test_checkpoint_round_trip(tmp_path, tiny):
         for a, b in zip(tiny.extract_features(x), model.extract_features(x)):
             assert torch.equal(a, b)
     assert torch.load(path, weights_only=True)["family"] == "logmel"
+
+
+def _transformer_input(model: LogMelEncoder, conv: torch.Tensor, **kw) -> torch.Tensor:
+    """What the first transformer layer receives (positions already combined)."""
+    seen = []
+    handle = model.layers[0].register_forward_pre_hook(lambda _, args: seen.append(args[0]))
+    try:
+        model.forward_encoder(conv, num_layers=1, **kw)
+    finally:
+        handle.remove()
+    return seen[0]
+
+
+@pytest.mark.parametrize("preset, width, pos_dims", [("tiny-split", 256, 64),
+                                                     ("small-split", 512, 128)])
+def test_split_positions_keep_their_own_channels(tiny, preset, width, pos_dims):
+    torch.manual_seed(0)
+    split = LogMelEncoder(LogMelEncoderConfig.preset(preset)).eval()
+    assert split.layer_names == tiny.layer_names
+    assert split.layer_geometry == tiny.layer_geometry
+    with torch.no_grad():
+        outputs = split.extract_features(_audio(SR))
+        assert [o.shape[-1] for o in outputs] == [256, 256] + [width] * 4
+        conv = split.forward_conv(split.frontend(_audio(SR, batch=2)))[-1]
+        seen = _transformer_input(split, conv)
+        content = split.projection(split.feature_norm(conv))
+        assert content.shape[-1] == width - pos_dims
+        # the frame's content reaches the transformer untouched; positions sit beside it
+        torch.testing.assert_close(seen[..., :width - pos_dims], content, rtol=0, atol=0)
+        assert seen[..., width - pos_dims:].abs().sum() > 0
+        # added (the default presets): no channel carries the projection alone
+        conv_tiny = tiny.forward_conv(tiny.frontend(_audio(SR, batch=2)))[-1]
+        added = _transformer_input(tiny, conv_tiny)
+        alone = tiny.projection(tiny.feature_norm(conv_tiny))
+        assert (added - alone).abs().amax(dim=(0, 1)).min() > 0
+        # masking hides the content channels, not the positions' existence
+        mask = torch.zeros(conv.shape[:2], dtype=torch.bool)
+        mask[:, 10:15] = True
+        hidden = _transformer_input(split, conv, mask=mask)
+        assert torch.equal(hidden[:, 10:15, :width - pos_dims],
+                           split.mask_embedding.expand(2, 5, -1))
+    assert LogMelEncoderConfig.from_dict(split.config.to_dict()) == split.config
+
+
+def test_configs_saved_before_pos_dims_load_as_added_positions():
+    old = LogMelEncoderConfig.preset("tiny").to_dict()
+    del old["pos_dims"]
+    assert LogMelEncoderConfig.from_dict(old).pos_dims == 0
+    with pytest.raises(ValueError, match="pos_dims 256 must be in"):
+        LogMelEncoderConfig(pos_dims=256)
+    with pytest.raises(ValueError, match="pos_dims 20 .* divide by pos_conv_groups 16"):
+        LogMelEncoderConfig(pos_dims=20)
