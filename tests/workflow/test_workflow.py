@@ -105,7 +105,8 @@ def test_probe_summary_judges_each_trained_model_against_its_own_random_init(
     config = yaml.safe_load((small_run / "config.yaml").read_text())
     assert set(summary.index) == set(config["targets"]["models"])
     assert summary.loc["hubert-en", "control"] == "logmel-small-random"  # same width
-    assert summary.loc["wav2vec2-en", "control"] == "logmel-random"
+    assert summary.loc["wav2vec2-en", "control"] == "logmel-small-split-random"
+    assert summary.loc["supervised-en", "control"] == "logmel-random"  # tiny, as it
     assert summary.loc["logmel-random", "control"] == ""
     probes = read_table(small_run / "results/probes/narratives-sim/hubert-en.parquet",
                         "probe/1").to_pandas()
