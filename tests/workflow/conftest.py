@@ -30,6 +30,16 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return proc
 
 
+def job_counts(proc: subprocess.CompletedProcess) -> dict[str, int]:
+    """Rule name -> planned jobs, from the job-stats table of a dry run."""
+    counts = {}
+    for line in (proc.stdout + proc.stderr).splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
 def shrink_training(config: dict, steps: int) -> None:
     """A few real optimiser steps per trained model: the pipeline's shape, not its learning."""
     for spec in config["models"].values():

@@ -4,8 +4,8 @@ The embedded dataset plants its truth, so these check the method, not the models
 estimated noise ceilings track the planted ones, each baseline wins the ROI its level drives,
 and the noise-only control ROI scores at chance. Scored here: the three baselines and one
 untrained model. Every model trains on the default corpora (a few steps) and goes through
-every rule in ``test_workflow``'s small run; the whole default pipeline (~290 jobs, about an
-hour on 2 cores: ``make run``) does not fit in CI.
+every rule in ``test_workflow``'s small run; the whole default pipeline (~310 jobs, about
+2.5 h on 2 cores: ``make run``) does not fit in CI.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from scipy.stats import binom
 
 from brainlike.io.schemas import read_metadata, read_table
 from brainlike.models import checkpoint
-from tests.workflow.conftest import REPO, copy_workflow, shrink_training, snakemake
+from tests.workflow.conftest import REPO, copy_workflow, job_counts, shrink_training, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -68,11 +68,7 @@ def test_every_default_model_trains_on_the_default_corpora(default_run: Path) ->
 
 def test_default_config_plans_every_model_through_every_rule(tmp_path: Path) -> None:
     proc = snakemake(copy_workflow(tmp_path), "-n", "--quiet", "rules")
-    counts = {}
-    for line in (proc.stdout + proc.stderr).splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            counts[parts[0]] = int(parts[1])
+    counts = job_counts(proc)
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     models, baselines = len(config["models"]), len(config["baselines"])
     trained = sum(1 for spec in config["models"].values() if spec["training"])

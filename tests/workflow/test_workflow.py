@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from brainlike.io.schemas import check_schema, read_metadata, read_table
-from tests.workflow.conftest import REPO, copy_workflow, small_config, snakemake
+from tests.workflow.conftest import REPO, copy_workflow, job_counts, small_config, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -167,11 +167,7 @@ def test_one_brain_score_file_plans_only_what_it_needs(tmp_path: Path) -> None:
     (workdir / "config.yaml").write_text(yaml.safe_dump(small_config(workdir)))
     target = "results/brainscores/narratives-sim/words/sub-002.parquet"
     proc = snakemake(workdir, "-n", target)
-    counts = {}
-    for line in (proc.stdout + proc.stderr).splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            counts[parts[0]] = int(parts[1])
+    counts = job_counts(proc)
     assert counts.get("brain_scores") == 1
     assert counts.get("responses_parquet") == 3  # sub-002's three runs, nobody else's
     assert counts.get("features") == 3  # the words baseline for those three stories

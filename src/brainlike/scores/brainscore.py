@@ -103,15 +103,15 @@ def score_subject(data: SubjectData, features: dict[str, str | Path], layers: li
     folds = folds_for(data, spec)
     lags = circular_shifts(len(data.tasks), spec.permutations, spec.block_trs,
                            np.random.default_rng(seed)) if spec.permutations > 0 else None
+    n_vertices = data.responses.shape[1]
+    Y = data.responses
+    if lags is not None:
+        # One solver call per layer for vertices and null columns: they share each fold's SVD.
+        labels, null_columns = _roi_null_columns(data.responses, roi_names, lags)
+        Y = np.concatenate([data.responses, null_columns.astype(Y.dtype)], axis=1)
     vertex_rows, roi_rows = [], []
     for index, layer in enumerate(layers):
         X = layer_design(features, layer, data)
-        n_vertices = data.responses.shape[1]
-        Y = data.responses
-        if lags is not None:
-            # One solver call for vertices and null columns: they share each fold's SVD.
-            labels, null_columns = _roi_null_columns(data.responses, roi_names, lags)
-            Y = np.concatenate([data.responses, null_columns.astype(Y.dtype)], axis=1)
         result = cross_validated_ridge(X, Y, spec.alphas, folds, mode=spec.solver,
                                        chunk_size=spec.chunk_size, device=device)
         r, alpha = result.r[:, :n_vertices], result.alpha[:, :n_vertices]
