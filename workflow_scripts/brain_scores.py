@@ -13,11 +13,12 @@ from brainlike.features.store import feature_info
 from brainlike.io.schemas import read_table, write_table
 from brainlike.scores.brainscore import ScoreSpec, score_subject
 from brainlike.scores.design import load_subject
-from brainlike.workflow import logged
+from brainlike.workflow import logged, use_threads
 
 TASK = re.compile(r"_task-([A-Za-z0-9]+)\.parquet$")
 
 with logged(snakemake.log[0]) as log:  # noqa: F821
+    use_threads(snakemake.threads)  # noqa: F821
     w = snakemake.wildcards  # noqa: F821
     runs = {TASK.search(p).group(1): p for p in snakemake.input.responses}  # noqa: F821
     features = dict(zip(runs, snakemake.input.features))  # noqa: F821

@@ -9,9 +9,10 @@ from brainlike.device import pick_device
 from brainlike.features.store import write_features
 from brainlike.features.story import FeatureSpec, Stimulus, frame_features, volume_features
 from brainlike.models import checkpoint
-from brainlike.workflow import logged
+from brainlike.workflow import logged, use_threads
 
 with logged(snakemake.log[0]) as log:  # noqa: F821
+    use_threads(snakemake.threads)  # noqa: F821
     spec = FeatureSpec.from_dict(snakemake.params.spec)  # noqa: F821
     stimulus = Stimulus.read(snakemake.input.stimulus)  # noqa: F821
     stories = [Stimulus.read(p) for p in snakemake.input.stories]  # noqa: F821

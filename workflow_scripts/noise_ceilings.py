@@ -8,11 +8,12 @@ import pyarrow as pa
 from brainlike.io.schemas import write_table
 from brainlike.preprocess.participants import participant_column
 from brainlike.scores.ceilings_table import dataset_ceilings
-from brainlike.workflow import logged
+from brainlike.workflow import logged, use_threads
 
 RUN = re.compile(r"(sub-[A-Za-z0-9]+)_task-([A-Za-z0-9]+)\.parquet$")
 
 with logged(snakemake.log[0]) as log:  # noqa: F821
+    use_threads(snakemake.threads)  # noqa: F821
     spec = snakemake.params.spec  # noqa: F821
     runs: dict[str, dict[str, str]] = {}
     for path in snakemake.input.responses:  # noqa: F821

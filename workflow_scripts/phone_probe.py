@@ -6,15 +6,14 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads; see t
 
 import pandas as pd
 import pyarrow as pa
-import torch
 
 from brainlike.io.schemas import PROBE, write_table
 from brainlike.models import checkpoint
 from brainlike.probes.phones import probe_model, read_utterances
-from brainlike.workflow import logged
+from brainlike.workflow import logged, use_threads
 
 with logged(snakemake.log[0]) as log:  # noqa: F821
-    torch.set_num_threads(snakemake.threads)  # noqa: F821
+    use_threads(snakemake.threads)  # noqa: F821
     model, _ = checkpoint.load(snakemake.input.model)  # noqa: F821
     utterances = read_utterances(list(snakemake.input.stimuli))  # noqa: F821
     rows = probe_model(model, utterances, n_folds=snakemake.params.n_folds,  # noqa: F821

@@ -16,9 +16,10 @@ from brainlike.io.atomic import write_json
 from brainlike.io.schemas import write_table
 from brainlike.models import checkpoint
 from brainlike.training.run import train_model
-from brainlike.workflow import logged
+from brainlike.workflow import logged, use_threads
 
 with logged(snakemake.log[0]) as log:  # noqa: F821
+    use_threads(snakemake.threads)  # noqa: F821
     spec, w = snakemake.params.spec, snakemake.wildcards  # noqa: F821
     device = pick_device()
     if spec["training"] is None:

@@ -131,7 +131,8 @@ def test_objective_returns_scalar_terms_and_backpropagates_into_both_inputs():
     context = torch.randn(2, 25, 20, requires_grad=True)
     terms = objective(features, context, _mask(2, 25), step=5, generator=_gen())
     assert set(terms) == {"loss", "contrastive", "diversity", "feature_penalty", "accuracy",
-                          "hard_perplexity", "soft_perplexity", "code_stability", "temperature"}
+                          "hard_perplexity", "soft_perplexity", "code_stability",
+                          "code_stability_distant", "temperature"}
     assert all(isinstance(v, torch.Tensor) and v.shape == () for v in terms.values())
     expected = terms["contrastive"] + 0.1 * terms["diversity"] + 10.0 * terms["feature_penalty"]
     assert terms["loss"].item() == pytest.approx(expected.item())

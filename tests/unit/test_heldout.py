@@ -304,7 +304,8 @@ def test_evaluate_contrastive(heldout):
     m = evaluate_contrastive(objective, heldout, CPU, seed=3)
     _assert_same_state(objective, before)  # weights and the step counter
     assert set(m) == {"contrastive", "accuracy", "hard_perplexity", "code_stability",
-                      "chance_loss", "chance_accuracy", "codebook_size"}
+                      "code_stability_distant", "chance_loss", "chance_accuracy",
+                      "codebook_size"}
     assert m["chance_loss"] == pytest.approx(math.log(11))  # small preset: 10 distractors
     assert m["chance_accuracy"] == pytest.approx(1 / 11)
     assert m["codebook_size"] == 32 ** 2
@@ -373,7 +374,8 @@ def test_evaluators_need_a_batch(heldout, evaluate, build):
 # -- learned ----------------------------------------------------------------------------------
 
 W2V = {"contrastive": 1.0, "chance_loss": math.log(11), "accuracy": 0.5,
-       "chance_accuracy": 1 / 11, "hard_perplexity": 40.0, "code_stability": 0.5}
+       "chance_accuracy": 1 / 11, "hard_perplexity": 40.0, "code_stability": 0.5,
+       "code_stability_distant": 0.05}
 
 
 def test_learned_wav2vec2_passes_when_every_check_passes():
@@ -384,10 +386,21 @@ def test_learned_wav2vec2_passes_when_every_check_passes():
     {"contrastive": 0.95 * math.log(11)},  # loss not 10 % below chance
     {"accuracy": 0.15},  # accuracy under twice chance
     {"hard_perplexity": 1.5},  # collapsed codebook
-    {"code_stability": 0.05},  # a "hash" codebook
+    {"code_stability": 0.05},  # a "hash" codebook: neighbours agree as often as distant frames
+    {"code_stability": 0.95, "code_stability_distant": 0.95},  # one code everywhere
 ])
 def test_learned_wav2vec2_fails_any_check(change):
     assert not learned("wav2vec2", {**W2V, **change})
+
+
+@pytest.mark.parametrize("neighbours, distant, expected", [
+    (0.099, 0.01, True),  # a large codebook used widely: rare repeats, but 9x chance
+    (0.6, 0.4, True),  # a code for silence shared far apart; neighbours still agree more
+    (0.06, 0.02, False),  # 4 % of the way from chance to always
+])
+def test_learned_wav2vec2_judges_stability_against_distant_frames(neighbours, distant, expected):
+    m = {**W2V, "code_stability": neighbours, "code_stability_distant": distant}
+    assert learned("wav2vec2", m) is expected
 
 
 @pytest.mark.parametrize("masked, expected", [(0.6, True), (0.5, False), (0.4, False)])

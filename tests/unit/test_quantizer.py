@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from brainlike.models.quantizer import (GumbelProductQuantizer, QuantizerOutput,
-                                        TemperatureSchedule, code_stability, hard_perplexity)
+                                        TemperatureSchedule, code_stability, hard_perplexity,
+                                        stability_over_chance)
 
 G, V, D_IN, D_OUT = 2, 8, 12, 16
 
@@ -158,4 +159,17 @@ def test_code_stability_detects_the_hash_regime():
     assert code_stability(half) == 0.0
     with pytest.raises(ValueError, match=r"found shape \(2, 1, 2\)"):
         code_stability(steady[:, :1])
+
+
+def test_code_stability_at_a_lag_and_over_chance():
+    steady = torch.zeros(2, 10, G, dtype=torch.long)
+    steady[:, 5:] = 1
+    assert code_stability(steady, lag=5) == 0.0  # every pair straddles the change
+    assert code_stability(steady, lag=2) == pytest.approx(6 / 8)
+    assert stability_over_chance(0.5, 0.0) == 0.5
+    assert stability_over_chance(0.3, 0.3) == 0.0  # a hash: no better than chance
+    assert stability_over_chance(1.0, 1.0) == 0.0  # collapsed
+    assert stability_over_chance(0.6, 0.2) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match=r"frames >= 6.*lag 5.*found shape \(2, 5, 2\)"):
+        code_stability(steady[:, :5], lag=5)
     assert math.isclose(code_stability(_quantizer().eval()(_x()).codes), 0.0, abs_tol=0.5)

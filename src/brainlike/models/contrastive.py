@@ -205,7 +205,8 @@ class Wav2Vec2Objective(nn.Module):
         step: update count, for the Gumbel temperature.
         generator: draws the distractors.
         Returns loss (with gradient), contrastive, diversity, feature_penalty (with gradient),
-        and detached accuracy, hard_perplexity, soft_perplexity, code_stability, temperature.
+        and detached accuracy, hard_perplexity, soft_perplexity, code_stability (neighbouring
+        frames), code_stability_distant (half the frames apart), temperature.
         """
         if features.ndim != 3 or features.shape[-1] != self.feature_dim:
             raise ValueError(f"features must be (batch, frames, {self.feature_dim}), found shape "
@@ -237,12 +238,16 @@ class Wav2Vec2Objective(nn.Module):
                                                            visible, c.kappa)
             loss = loss + c.unmasked_weight * unmasked
             extra = {"contrastive_unmasked": unmasked, "unmasked_accuracy": unmasked_accuracy}
-        stability = (code_stability(q.codes) if features.shape[1] >= 2 else math.nan)
+        frames = features.shape[1]
+        stability = code_stability(q.codes) if frames >= 2 else math.nan
+        # Half a crop apart (2 s of a 4 s crop): far beyond a phone, within the same voice.
+        distant = code_stability(q.codes, lag=frames // 2) if frames >= 4 else math.nan
         detached = {"accuracy": accuracy, "hard_perplexity": q.hard_perplexity,
                     "soft_perplexity": q.soft_perplexity}
         return {"loss": loss, "contrastive": contrastive, "diversity": q.diversity_loss,
                 "feature_penalty": feature_penalty,
                 **{k: v.detach() for k, v in detached.items()},
                 "code_stability": torch.tensor(stability),
+                "code_stability_distant": torch.tensor(distant),
                 "temperature": torch.tensor(self.quantizer.temperature(step)),
                 **{k: v.detach() for k, v in extra.items()}}

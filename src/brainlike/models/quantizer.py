@@ -12,6 +12,7 @@ Collapse diagnostics, because a small-scale run can look healthy on the soft sta
 * ``soft_perplexity``: perplexity of the batch-averaged softmax (what the diversity loss sees).
 * :func:`code_stability`: how often neighbouring frames share a code tuple. A high hard
   perplexity with a stability near 0 is the "hash" regime, where codes change on every frame.
+  How often frames half a crop apart share one is its chance level: code usage alone.
 """
 
 from __future__ import annotations
@@ -75,16 +76,26 @@ def hard_perplexity(codes: Tensor) -> Tensor:
     return torch.exp(_entropy(counts.double() / counts.sum())).float()
 
 
-def code_stability(codes: Tensor) -> float:
-    """Fraction of neighbouring frame pairs with the same code tuple.
+def code_stability(codes: Tensor, lag: int = 1) -> float:
+    """Fraction of frame pairs ``lag`` frames apart with the same code tuple.
 
-    codes: (batch, frames, groups) int. Near 0 with a high hard perplexity means the codebook
-    hashes the input (a new code on every frame) rather than labelling phone-length units.
+    codes: (batch, frames, groups) int. At lag 1, near 0 with a high hard perplexity means the
+    codebook hashes the input (a new code on every frame) rather than labelling phone-length
+    units. At a lag far beyond a phone it is the agreement that code usage alone gives, the
+    baseline the lag-1 value is judged against (see ``stability_over_chance``).
     """
-    if codes.ndim != 3 or codes.shape[1] < 2:
-        raise ValueError(f"codes must be (batch, frames >= 2, groups), found shape "
-                         f"{tuple(codes.shape)}")
-    return (codes[:, 1:] == codes[:, :-1]).all(-1).float().mean().item()
+    if codes.ndim != 3 or codes.shape[1] < lag + 1 or lag < 1:
+        raise ValueError(f"codes must be (batch, frames >= {max(lag, 1) + 1}, groups) for lag "
+                         f"{lag}, found shape {tuple(codes.shape)}")
+    return (codes[:, lag:] == codes[:, :-lag]).all(-1).float().mean().item()
+
+
+def stability_over_chance(neighbours: float, distant: float) -> float:
+    """How far neighbouring frames agree beyond what distant frames of the same crops do, as
+    a fraction of the room left: 0 for a hash (both at the chance of a repeat) and for a
+    collapsed codebook (both near 1), 1 when neighbours always agree and distant frames never.
+    """
+    return (neighbours - distant) / (1 - distant) if distant < 1 else 0.0
 
 
 class GumbelProductQuantizer(nn.Module):
