@@ -5,7 +5,8 @@ estimated noise ceilings track the planted ones, each baseline wins the ROI its 
 and the noise-only control ROI scores at chance. Scored here: the three baselines and one
 untrained model. Every model trains on the default corpora (a few steps) and goes through
 every rule in ``test_workflow``'s small run; the whole default pipeline (~310 jobs, about
-1.5 h on 2 cores: 42 min of training, then the scoring; ``make run``) does not fit in CI.
+2 h on 2 cores: 42 min of training, ~80 min of features and scores; ``make run``) does
+not fit in CI.
 """
 
 from __future__ import annotations
