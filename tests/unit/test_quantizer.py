@@ -159,6 +159,7 @@ def test_code_stability_detects_the_hash_regime():
     assert code_stability(half) == 0.0
     with pytest.raises(ValueError, match=r"found shape \(2, 1, 2\)"):
         code_stability(steady[:, :1])
+    assert math.isclose(code_stability(_quantizer().eval()(_x()).codes), 0.0, abs_tol=0.5)
 
 
 def test_code_stability_at_a_lag_and_over_chance():
@@ -172,4 +173,3 @@ def test_code_stability_at_a_lag_and_over_chance():
     assert stability_over_chance(0.6, 0.2) == pytest.approx(0.5)
     with pytest.raises(ValueError, match=r"frames >= 6.*lag 5.*found shape \(2, 5, 2\)"):
         code_stability(steady[:, :5], lag=5)
-    assert math.isclose(code_stability(_quantizer().eval()(_x()).codes), 0.0, abs_tol=0.5)
