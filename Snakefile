@@ -24,7 +24,6 @@ include: "rules/probes.smk"
 rule all:
     input:
         all_targets,
-        probe_targets,
     default_target: True
 
 

@@ -27,7 +27,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | tee 
 timeout 100 "$PY" benchmarks/training_throughput.py --corpus "$CARRY/en" --device "$DEVICE" \
     --steps "$T_STEPS" 2>&1 | tee "$OUT/throughput_tiny.txt"
 timeout 130 "$PY" benchmarks/training_throughput.py --corpus "$CARRY/en" --device "$DEVICE" \
-    --family wav2vec2 --preset "$B_PRESET" --objectives wav2vec2 hubert --quantizer paper \
+    --family waveform --preset "$B_PRESET" --objectives wav2vec2 hubert --quantizer paper \
     --mask-prob 0.65 --mask-span 10 10 --crop-seconds "$B_CROP" --steps "$B_STEPS" \
     2>&1 | tee "$OUT/throughput_base.txt"
 # shellcheck disable=SC2086  # RIDGE is a list of options

@@ -17,6 +17,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads; see train_model.py
 
 import argparse
+import dataclasses
 import json
 import tempfile
 import time
@@ -28,6 +29,7 @@ import yaml
 
 from brainlike.device import pick_device
 from brainlike.models import checkpoint
+from brainlike.plan.plan import Plan
 from brainlike.probes.phones import probe_model, read_utterances
 from brainlike.training.run import train_model
 
@@ -50,18 +52,20 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON")
     args = parser.parse_args()
 
-    config = yaml.safe_load(args.config.read_text())
+    plan = Plan.from_config(yaml.safe_load(args.config.read_text()))
     device = pick_device(args.device)
     utterances = read_utterances([str(p) for p in args.stimuli])
     print(f"torch {torch.__version__} on {device}; probing {len(utterances)} stimuli")
     results = {}
     for name in args.models:
-        spec = json.loads(json.dumps(config["models"][name]))
-        spec["seed"] = config.get("seed", 0)
-        spec["training"]["steps"] = args.steps
-        spec["training"].pop("teacher", None)
-        torch.manual_seed(spec["seed"])
-        random_copy = checkpoint.from_preset(spec["family"], spec["preset"])
+        spec = plan.model(name)
+        if spec.training is None:
+            parser.error(f"model {name!r} is an untrained control")
+        # the config's master seed and --steps; no teacher is trained first
+        training = dataclasses.replace(spec.training, steps=args.steps, teacher=None)
+        spec = dataclasses.replace(spec, seed=plan.seed, training=training)
+        torch.manual_seed(spec.seed)
+        random_copy = checkpoint.from_preset(spec.family, spec.preset)
         start = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
             model, rows, extra = train_model(spec, args.corpus, Path(tmp) / "state.pt", device)

@@ -5,10 +5,11 @@
     PYTHONPATH=src python benchmarks/training_throughput.py --corpus DIR --device cuda  # GPU box
 
 Runs the training pipeline as ``brainlike.training.run.train_model`` builds it -- the
-model family's preset, ``build_objective`` (HuBERT's k-means targets fitted first, untimed),
-``training_batches`` (a ``Prefetch`` thread, and DataLoader workers on a GPU), the held-out chapters skipped -- through
-``brainlike.training.loop.train`` (bf16 autocast on CUDA), for ``--warmup`` + ``--steps``
-steps with a log row every step. The warm-up steps (thread start, first row-group reads,
+model family's preset, the registered objective's ``build`` (HuBERT's k-means targets fitted
+first, untimed), ``training_batches`` (a ``Prefetch`` thread, and DataLoader workers on a
+GPU), the held-out chapters skipped -- through ``brainlike.training.loop.train`` (bf16
+autocast on CUDA unless ``--precision`` says otherwise), for ``--warmup`` + ``--steps``
+steps with a log row every step. Options left out take the config schema's defaults. The warm-up steps (thread start, first row-group reads,
 allocator and kernel warm-up) are dropped; over the timed steps it reports
 
 * audio seconds trained per wall second (= times faster than real time) and steps/s;
@@ -46,9 +47,10 @@ import torch
 
 from brainlike.device import pick_device
 from brainlike.models import checkpoint
-from brainlike.training.loop import TrainConfig, train
-from brainlike.training.run import (HELDOUT_CHAPTERS, OBJECTIVES, build_objective,
-                                   training_batches)
+from brainlike.objectives import OBJECTIVES, objective
+from brainlike.plan.specs import ModelSpec
+from brainlike.training.batches import training_batches
+from brainlike.training.loop import train
 
 TARGET_DATA_WAIT = 0.05
 
@@ -56,12 +58,13 @@ TARGET_DATA_WAIT = 0.05
 def generate_corpus(root: Path, minutes: float, seed: int) -> list[Path]:
     """A generated English collection of ``minutes`` of speech as utterance/1 shards."""
     # Imported here: the generator needs espeak-ng, which a GPU box given --corpus lacks.
-    from brainlike.config import Corpus, CorpusSimulation
-    from brainlike.generate.corpus import build_corpus
+    from brainlike.plan.datasets import Corpus
     from brainlike.preprocess.corpus import build_shards
+    from brainlike.simulate.corpus import build_corpus
 
-    sim = CorpusSimulation(hours={"en": minutes / 60}, speakers=4, chapter_minutes=2.0)
-    corpus = Corpus(name="bench", source=str(root / "raw"), collections=("en",), simulate=sim)
+    corpus = Corpus.from_config("bench", {
+        "source": str(root / "raw"), "collections": ["en"],
+        "simulate": {"hours": {"en": minutes / 60}, "speakers": 4, "chapter_minutes": 2.0}})
     build_corpus(corpus, seed, root / "raw")
     build_shards(corpus, root / "raw", "en", root / "en")
     return [root / "en"]
@@ -106,42 +109,59 @@ def _cpu_peak(how: str) -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
+#: command-line option -> key of the model's ``training`` section
+TRAINING_OPTIONS = {"batch_size": "batch_size", "crop_seconds": "crop_seconds",
+                    "heldout": "heldout_chapters", "loader_workers": "loader_workers",
+                    "quantizer": "quantizer", "mask_prob": "mask_prob", "mask_span": "mask_span",
+                    "precision": "precision"}
+
+
+def model_spec(objective_name: str, args: argparse.Namespace,
+               directories: list[Path]) -> ModelSpec:
+    """The model entry the benchmark trains: the options given, the schema's defaults."""
+    given = {key: getattr(args, option) for option, key in TRAINING_OPTIONS.items()
+             if getattr(args, option) is not None}
+    training = {"objective": objective_name, "corpus": "bench",
+                "collections": [d.name for d in directories],
+                "steps": args.warmup + args.steps, "log_every": 1,
+                "checkpoint_every": 10**9, **given}  # state saved once, at the end
+    return ModelSpec.from_config(f"{objective_name}-bench", {
+        "family": args.family, "preset": args.preset, "seed": args.seed,
+        "training": training})
+
+
 def run_one(objective_name: str, args: argparse.Namespace, directories: list[Path],
             device: torch.device, state_dir: Path) -> dict:
     """Build and train one objective as train_model does; summarise the timed steps."""
-    cfg = TrainConfig(steps=args.warmup + args.steps, batch_size=args.batch_size,
-                      crop_seconds=args.crop_seconds, log_every=1,
-                      loader_workers=args.loader_workers,
-                      checkpoint_every=10**9, seed=args.seed)  # state saved once, at the end
-    spec = {"objective": objective_name, "heldout_chapters": args.heldout,
-            "quantizer": args.quantizer, "mask_prob": args.mask_prob,
-            "mask_span": list(args.mask_span)}
+    spec = model_spec(objective_name, args, directories)
+    training = spec.training
+    module = objective(objective_name).load()
     how = "cuda" if device.type == "cuda" else _reset_cpu_peak()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(spec.seed)
     start = time.perf_counter()
-    encoder = checkpoint.from_preset(args.family, args.preset)
+    encoder = checkpoint.from_preset(spec.family, spec.preset)
     encoder.to(device)
-    objective, _, phones = build_objective(spec, encoder, directories, cfg)
-    objective.to(device)
+    built = module.build(spec, encoder, directories, None)
+    built.module.to(device)
     setup = time.perf_counter() - start
     start = time.perf_counter()
-    rows = train(encoder, objective,
-                 training_batches(directories, cfg, phones, args.heldout, device,
-                                  getattr(objective, "label_offset_s", 0.0)),
-                 cfg, state_dir / f"{objective_name}-{device.type}.pt", device)
+    rows = train(encoder, built.module,
+                 training_batches(directories, training, spec.seed, built.phones, device,
+                                  built.label_offset_s),
+                 training, spec.seed, state_dir / f"{objective_name}-{device.type}.pt", device)
     _sync(device)
     total = time.perf_counter() - start
     peak = torch.cuda.max_memory_allocated(device) if how == "cuda" else _cpu_peak(how)
     timed = rows[args.warmup:]
     # One row per step: its window is the step's wall time; the loop's fractions weight it.
-    step_s = np.array([args.batch_size / r["samples_per_s"] for r in timed])
+    step_s = np.array([training.batch_size / r["samples_per_s"] for r in timed])
     wait_s = np.array([r["data_wait_fraction"] for r in timed]) * step_s
     wall = float(step_s.sum())
     return {"objective": objective_name, "device": str(device), "setup_s": setup,
             "total_s": total, "steps_per_s": len(timed) / wall,
-            "audio_s_per_s": len(timed) * args.batch_size * args.crop_seconds / wall,
+            "audio_s_per_s": len(timed) * training.batch_size * training.crop_seconds / wall,
             "data_wait": float(wait_s.sum()) / wall, "wait_max_ms": 1e3 * float(wait_s.max()),
             "step_ms_median": 1e3 * float(np.median(step_s)), "peak_mib": peak / 2**20,
             "peak_how": how, "loss": (rows[0]["loss"], rows[-1]["loss"])}
@@ -168,23 +188,26 @@ def main() -> None:
                         help="utterance/1 collection directories (default: generate one)")
     parser.add_argument("--minutes", type=float, default=16.0,
                         help="audio to generate when --corpus is not given")
-    parser.add_argument("--objectives", nargs="+", default=list(OBJECTIVES), choices=OBJECTIVES)
+    parser.add_argument("--objectives", nargs="+", default=list(OBJECTIVES),
+                        choices=list(OBJECTIVES))
     parser.add_argument("--device", nargs="+", default=["auto"],
                         help="auto (the CPU, plus CUDA when available), cpu, cuda, cuda:N")
     parser.add_argument("--steps", type=int, default=30, help="timed steps per objective")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
-    parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
-    parser.add_argument("--crop-seconds", type=float, default=TrainConfig.crop_seconds)
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--crop-seconds", type=float, default=None)
     parser.add_argument("--family", default="logmel", choices=sorted(checkpoint.FAMILIES))
     parser.add_argument("--preset", default="tiny")
-    parser.add_argument("--heldout", type=int, default=HELDOUT_CHAPTERS,
+    parser.add_argument("--heldout", type=int, default=None,
                         help="chapters per collection kept out of training, as train_model")
-    parser.add_argument("--loader-workers", type=int, default=-1,
+    parser.add_argument("--loader-workers", type=int, default=None,
                         help="DataLoader processes (-1: the training default for the device)")
-    parser.add_argument("--quantizer", default="small", choices=["small", "paper"],
+    parser.add_argument("--quantizer", default=None, choices=["small", "paper"],
                         help="wav2vec2 objective preset (paper: 2 x 320 codes, K = 100)")
-    parser.add_argument("--mask-prob", type=float, default=0.4)
-    parser.add_argument("--mask-span", type=int, nargs=2, default=(3, 5))
+    parser.add_argument("--mask-prob", type=float, default=None)
+    parser.add_argument("--mask-span", type=int, nargs=2, default=None)
+    parser.add_argument("--precision", default=None, choices=["auto", "float32", "bfloat16"],
+                        help="autocast of the training step (auto: bf16 on CUDA only)")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -199,7 +222,7 @@ def main() -> None:
           f", OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}), cpus {os.cpu_count()}")
     for device in devices:
         if device.type == "cuda":
-            print(f"{device}: {torch.cuda.get_device_name(device)} (bf16 autocast in the loop)")
+            print(f"{device}: {torch.cuda.get_device_name(device)}")
     with tempfile.TemporaryDirectory(prefix="brainlike-throughput-") as tmp:
         tmp = Path(tmp)
         if args.corpus:
@@ -209,9 +232,11 @@ def main() -> None:
             directories = generate_corpus(tmp / "corpus", args.minutes, args.seed)
             print(f"generated the corpus in {time.perf_counter() - start:.1f} s")
         print(f"corpus: {corpus_summary(directories)}")
-        print(f"{args.family}/{args.preset}, batch {args.batch_size} x {args.crop_seconds:g} s "
-              f"crops, {args.warmup} warm-up + {args.steps} timed steps, "
-              f"{args.heldout} held-out chapter(s) per collection\n")
+        training = model_spec(args.objectives[0], args, directories).training
+        print(f"{args.family}/{args.preset}, batch {training.batch_size} x "
+              f"{training.crop_seconds:g} s crops, {args.warmup} warm-up + {args.steps} timed "
+              f"steps, {training.heldout_chapters} held-out chapter(s) per collection, "
+              f"precision {training.precision}\n")
         results = []
         for device in devices:
             for name in args.objectives:

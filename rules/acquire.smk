@@ -5,8 +5,8 @@ rule acquire:
     input:
         simulated_source,
     output:
-        clone=directory("data/raw/{name}"),
-        manifest="data/raw/{name}.manifest.json",
+        clone=directory(P.RAW),
+        manifest=P.MANIFEST,
     params:
         source=dataset_source,
         paths=dataset_paths,

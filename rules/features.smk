@@ -5,10 +5,10 @@ rule features:
     input:
         unpack(feature_inputs),
     output:
-        "features/{dataset}/{model}/{task}.parquet",
+        P.FEATURES,
     params:
-        spec=config["features"],
-        tr=dataset_tr,
+        spec=PLAN.features,
+        dataset=listening_dataset,
     log:
         "logs/features/{dataset}/{model}/{task}.log",
     benchmark:

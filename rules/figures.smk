@@ -3,28 +3,28 @@
 
 rule brain_score_figures:
     input:
-        summary="results/summary/{dataset}.parquet",
+        summary=P.SUMMARY,
     output:
         profiles=report(
-            "results/figures/{dataset}/layer_profiles.svg",
+            P.FIGURE.fix(figure="layer_profiles"),
             caption="../report/layer_profiles.rst",
             category="Brain scores",
             labels={"dataset": "{dataset}", "figure": "layer profiles"},
         ),
         best=report(
-            "results/figures/{dataset}/best_layer.svg",
+            P.FIGURE.fix(figure="best_layer"),
             caption="../report/best_layer.rst",
             category="Brain scores",
             labels={"dataset": "{dataset}", "figure": "best layer per ROI"},
         ),
         models=report(
-            "results/figures/{dataset}/models_by_roi.svg",
+            P.FIGURE.fix(figure="models_by_roi"),
             caption="../report/models_by_roi.rst",
             category="Brain scores",
             labels={"dataset": "{dataset}", "figure": "models per ROI"},
         ),
     params:
-        models=TARGET_MODELS,
+        models=PLAN.target_models,
     log:
         "logs/figures/{dataset}.log",
     conda:
@@ -35,25 +35,25 @@ rule brain_score_figures:
 
 rule comparison_figures:
     input:
-        summary="results/summary/{dataset}.parquet",
-        manifest="data/raw/{dataset}.manifest.json",
+        summary=P.SUMMARY,
+        manifest=P.MANIFEST.fix(name="{dataset}"),
     output:
         controls=report(
-            "results/figures/{dataset}/ssl_vs_controls.svg",
+            P.FIGURE.fix(figure="ssl_vs_controls"),
             caption="../report/ssl_vs_controls.rst",
             category="Brain scores",
             labels={"dataset": "{dataset}", "figure": "self-supervised vs controls"},
         ),
         native=report(
-            "results/figures/{dataset}/native_language.svg",
+            P.FIGURE.fix(figure="native_language"),
             caption="../report/native_language.rst",
             category="Brain scores",
             labels={"dataset": "{dataset}", "figure": "native vs non-native language"},
         ),
-        table="results/figures/{dataset}/native_language.parquet",
+        table=P.NATIVE_TABLE,
     params:
-        models=config["models"],
-        raw=raw_root,
+        roster=PLAN.roster,
+        root=listening_raw,
     log:
         "logs/figures/{dataset}_comparisons.log",
     conda:
@@ -64,19 +64,16 @@ rule comparison_figures:
 
 rule training_curve_figure:
     input:
-        logs=expand(
-            "models/{model}/training_log.parquet",
-            model=TARGET_MODELS,
-        ),
+        logs=PLAN.training_logs(),
     output:
         report(
-            "results/figures/training_curves.svg",
+            P.TRAINING_CURVES,
             caption="../report/training_curves.rst",
             category="Training",
             labels={"figure": "training curves"},
         ),
     params:
-        models=TARGET_MODELS,
+        models=PLAN.target_models,
     log:
         "logs/figures/training_curves.log",
     conda:

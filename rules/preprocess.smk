@@ -3,12 +3,12 @@
 
 rule stimulus_parquet:
     input:
-        manifest="data/raw/{dataset}.manifest.json",
+        manifest=P.MANIFEST.fix(name="{dataset}"),
     output:
-        "data/parquet/{dataset}/stimuli/task-{task}.parquet",
+        P.STIMULUS,
     params:
-        spec=listening_spec,
-        root=raw_root,
+        dataset=listening_dataset,
+        root=listening_raw,
     log:
         "logs/preprocess/{dataset}/stimulus_{task}.log",
     conda:
@@ -19,12 +19,12 @@ rule stimulus_parquet:
 
 rule vertices_parquet:
     input:
-        manifest="data/raw/{dataset}.manifest.json",
+        manifest=P.MANIFEST.fix(name="{dataset}"),
     output:
-        "data/parquet/{dataset}/vertices.parquet",
+        P.VERTICES,
     params:
-        spec=listening_spec,
-        root=raw_root,
+        dataset=listening_dataset,
+        root=listening_raw,
     log:
         "logs/preprocess/{dataset}/vertices.log",
     conda:
@@ -35,15 +35,16 @@ rule vertices_parquet:
 
 rule responses_parquet:
     input:
-        manifest="data/raw/{dataset}.manifest.json",
-        vertices="data/parquet/{dataset}/vertices.parquet",
+        manifest=P.MANIFEST.fix(name="{dataset}"),
+        vertices=P.VERTICES,
     output:
-        "data/parquet/{dataset}/responses/{subject}_task-{task}.parquet",
+        directory(P.LISTENER),
     params:
-        spec=listening_spec,
-        root=raw_root,
+        dataset=listening_dataset,
+        root=listening_raw,
+        files=listener_files,
     log:
-        "logs/preprocess/{dataset}/{subject}_task-{task}.log",
+        "logs/preprocess/{dataset}/{subject}.log",
     resources:
         mem_mb=2000,
     conda:
@@ -54,12 +55,12 @@ rule responses_parquet:
 
 rule groundtruth_parquet:
     input:
-        manifest="data/raw/{dataset}.manifest.json",
+        manifest=P.MANIFEST.fix(name="{dataset}"),
     output:
-        "data/parquet/{dataset}/groundtruth.parquet",
+        P.GROUNDTRUTH,
     params:
-        spec=listening_spec,
-        root=raw_root,
+        dataset=listening_dataset,
+        root=listening_raw,
     log:
         "logs/preprocess/{dataset}/groundtruth.log",
     conda:
@@ -70,12 +71,12 @@ rule groundtruth_parquet:
 
 rule corpus_parquet:
     input:
-        manifest="data/raw/{corpus}.manifest.json",
+        manifest=P.MANIFEST.fix(name="{corpus}"),
     output:
-        directory("data/corpora/{corpus}/{collection}"),
+        directory(P.SHARDS),
     params:
-        spec=corpus_spec,
-        root=raw_root,
+        corpus=corpus,
+        root=corpus_raw,
     log:
         "logs/preprocess/{corpus}/{collection}.log",
     benchmark:

@@ -6,10 +6,9 @@ rule phone_probe:
     input:
         unpack(probe_inputs),
     output:
-        "results/probes/{dataset}/{model}.parquet",
+        P.PROBE,
     params:
-        n_folds=config["probe"]["n_folds"],
-        min_frames=config["probe"]["min_frames"],
+        spec=PLAN.probe,
     log:
         "logs/probes/{dataset}/{model}.log",
     threads: 1
@@ -27,7 +26,7 @@ rule phone_probe_figure:
         probe_files,
     output:
         report(
-            "results/figures/{dataset}/phone_probe.svg",
+            P.FIGURE.fix(figure="phone_probe"),
             caption="../report/phone_probe.rst",
             category="Training",
             labels={"dataset": "{dataset}", "figure": "phone probe"},
@@ -41,14 +40,14 @@ rule phone_probe_figure:
 
 
 # Per model: the most phonetic layer, and whether it is deeper than the first and beats the
-# same layer of the untrained control (the issue's learning criterion), with fold counts.
+# same layer of its untrained control (the roster's `control`), with fold counts.
 rule phone_probe_summary:
     input:
         probe_files,
     output:
-        "results/probes/{dataset}/summary.parquet",
+        P.PROBE_SUMMARY,
     params:
-        controls=lambda wildcards: random_controls(config["models"], TARGET_MODELS),
+        roster=PLAN.roster,
     log:
         "logs/probes/{dataset}/summary.log",
     conda:

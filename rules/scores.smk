@@ -1,24 +1,27 @@
-# Brain scores: per subject and model, cross-validated ridge from every layer to every vertex;
-# per dataset, the noise ceilings and the tidy summary.
+# Brain scores: per model, every listener's cross-validated ridge from every layer to every
+# vertex (one job: the listeners share the model's features); per dataset, the noise
+# ceilings and the tidy summary.
 
 
 rule brain_scores:
     input:
         unpack(score_inputs),
     output:
-        scores="results/brainscores/{dataset}/{model}/{subject}.parquet",
-        rois="results/brainscores/{dataset}/{model}/{subject}_rois.parquet",
+        scores=P.BRAINSCORES,
+        rois=P.ROISCORES,
     params:
-        spec=config["scores"],
-        seed=config["seed"],
+        spec=PLAN.scores,
+        runs=run_files,
+        tasks=scored_tasks,
+        seed=PLAN.seed,
     log:
-        "logs/scores/{dataset}/{model}/{subject}.log",
+        "logs/scores/{dataset}/{model}.log",
     benchmark:
-        "benchmarks/scores/{dataset}/{model}/{subject}.tsv"
+        "benchmarks/scores/{dataset}/{model}.tsv"
     threads: 2
     resources:
         mem_mb=8000,
-        runtime=60,
+        runtime=240,
     conda:
         "../envs/brainlike.yaml"
     script:
@@ -29,10 +32,12 @@ rule noise_ceilings:
     input:
         unpack(ceiling_inputs),
     output:
-        "results/ceilings/{dataset}.parquet",
+        P.CEILINGS,
     params:
-        spec=config["scores"],
-        seed=config["seed"],
+        spec=PLAN.scores,
+        runs=run_files,
+        root=listening_raw,
+        seed=PLAN.seed,
     log:
         "logs/scores/{dataset}/ceilings.log",
     resources:
@@ -47,10 +52,9 @@ rule summary:
     input:
         unpack(summary_inputs),
     output:
-        "results/summary/{dataset}.parquet",
+        P.SUMMARY,
     params:
-        spec=config["scores"],
-        layers=scored_layers,
+        spec=PLAN.scores,
     log:
         "logs/scores/{dataset}/summary.log",
     conda:

@@ -4,10 +4,10 @@
 
 rule simulate_listening:
     output:
-        record="data/sources/{dataset}.listening.json",
+        record=P.LISTENING_SOURCE,
     params:
-        spec=listening_spec,
-        seed=config["seed"],
+        dataset=listening_dataset,
+        seed=PLAN.seed,
     log:
         "logs/simulate/{dataset}.listening.log",
     benchmark:
@@ -24,10 +24,10 @@ rule simulate_listening:
 
 rule simulate_corpus:
     output:
-        record="data/sources/{corpus}.corpus.json",
+        record=P.CORPUS_SOURCE,
     params:
-        spec=corpus_spec,
-        seed=config["seed"],
+        corpus=corpus,
+        seed=PLAN.seed,
     log:
         "logs/simulate/{corpus}.corpus.log",
     benchmark:

@@ -14,8 +14,8 @@ from brainlike.workflow import logged
 
 with logged(snakemake.log[0]) as log:  # noqa: F821
     summary = read_table(snakemake.input.summary, "summary/1").to_pandas()  # noqa: F821
-    roles = model_roles(snakemake.params.models)  # noqa: F821
-    languages = subject_languages(Path(snakemake.params.raw) / "participants.tsv")  # noqa: F821
+    roles = model_roles(snakemake.params.roster)  # noqa: F821
+    languages = subject_languages(Path(snakemake.params.root) / "participants.tsv")  # noqa: F821
     log.info("native languages: %s", languages or "none in participants.tsv")
     controls_figure(summary, roles, snakemake.output.controls)  # noqa: F821
     table = native_figure(summary, roles, languages, snakemake.output.native)  # noqa: F821

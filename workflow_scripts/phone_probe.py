@@ -16,8 +16,8 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
     use_threads(snakemake.threads)  # noqa: F821
     model, _ = checkpoint.load(snakemake.input.model)  # noqa: F821
     utterances = read_utterances(list(snakemake.input.stimuli))  # noqa: F821
-    rows = probe_model(model, utterances, n_folds=snakemake.params.n_folds,  # noqa: F821
-                       min_count=snakemake.params.min_frames)  # noqa: F821
+    spec = snakemake.params.spec  # noqa: F821
+    rows = probe_model(model, utterances, n_folds=spec.n_folds, min_count=spec.min_frames)
     frame = pd.DataFrame([{"model": snakemake.wildcards.model, **r} for r in rows])  # noqa: F821
     write_table(pa.Table.from_pandas(frame, schema=PROBE, preserve_index=False),
                 snakemake.output[0], "probe/1")  # noqa: F821

@@ -10,7 +10,8 @@ from brainlike.workflow import logged
 with logged(snakemake.log[0]) as log:  # noqa: F821
     probes = pd.concat([read_table(p, "probe/1").to_pandas()
                         for p in snakemake.input], ignore_index=True)  # noqa: F821
-    summary = probe_summary(probes, snakemake.params.controls)  # noqa: F821
+    controls = {m: e.control for m, e in snakemake.params.roster.items()}  # noqa: F821
+    summary = probe_summary(probes, controls)
     write_table(pa.Table.from_pandas(summary, schema=PROBESUMMARY, preserve_index=False),
                 snakemake.output[0], "probesummary/1")  # noqa: F821
     for row in summary.itertuples():

@@ -2,11 +2,10 @@
 
 from pathlib import Path
 
-from brainlike.config import ListeningDataset
 from brainlike.preprocess import listening
 from brainlike.workflow import logged
 
 with logged(snakemake.log[0]):  # noqa: F821
     w = snakemake.wildcards  # noqa: F821
-    ds = ListeningDataset.from_config(w.dataset, snakemake.params.spec)  # noqa: F821
+    ds = snakemake.params.dataset  # noqa: F821
     listening.stimulus(ds, Path(snakemake.params.root), w.task, Path(snakemake.output[0]))  # noqa: F821

@@ -1,4 +1,4 @@
-"""Build a model from its config entry and train it (or keep its random initialisation)."""
+"""Build a model from its plan entry and train it (or keep its random initialisation)."""
 
 import os
 
@@ -20,27 +20,26 @@ from brainlike.workflow import logged, use_threads
 
 with logged(snakemake.log[0]) as log:  # noqa: F821
     use_threads(snakemake.threads)  # noqa: F821
-    spec, w = snakemake.params.spec, snakemake.wildcards  # noqa: F821
-    device = pick_device()
-    if spec["training"] is None:
-        torch.manual_seed(spec["seed"])
-        model = checkpoint.from_preset(spec["family"], spec["preset"])
+    spec = snakemake.params.spec  # noqa: F821  (brainlike.plan.specs.ModelSpec)
+    if spec.training is None:
+        torch.manual_seed(spec.seed)
+        model = checkpoint.from_preset(spec.family, spec.preset)
         rows, extra = [], {}
     else:
         teacher = snakemake.input.get("teacher")  # noqa: F821
         model, rows, extra = train_model(spec, [Path(p) for p in snakemake.input.corpus],  # noqa: F821
-                                         Path(snakemake.params.state), device,  # noqa: F821
+                                         Path(snakemake.params.state), pick_device(),  # noqa: F821
                                          Path(teacher) if teacher else None)
-    checkpoint.save(snakemake.output.model, model.cpu(), spec["family"],  # noqa: F821
-                    {"spec": spec, "trained": spec["training"] is not None, **extra})
+    checkpoint.save(snakemake.output.model, model.cpu(), spec.family,  # noqa: F821
+                    {"spec": spec.to_dict(), "trained": spec.trained, **extra})
     long = pd.DataFrame([{"step": r["step"], "term": k, "value": float(v)}
                          for r in rows for k, v in r.items() if k != "step"],
                         columns=["step", "term", "value"])
     write_table(pa.Table.from_pandas(long, preserve_index=False), snakemake.output.log,  # noqa: F821
                 "traininglog/1")
     write_json(snakemake.output.heldout,  # noqa: F821
-               {"model": w.model, "trained": spec["training"] is not None,
-                "objective": spec["training"]["objective"] if spec["training"] else None,
+               {"model": spec.name, "trained": spec.trained,
+                "objective": spec.training.objective if spec.training else None,
                 "checks": extra.get("heldout", {})})
-    log.info("%s: %d parameters, %d training steps", w.model,
+    log.info("%s: %d parameters, %d training steps", spec.name,
              sum(p.numel() for p in model.parameters()), rows[-1]["step"] if rows else 0)

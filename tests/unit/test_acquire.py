@@ -14,7 +14,7 @@ import pytest
 
 from brainlike.acquire import AcquisitionError, acquire
 from brainlike.errors import InputError
-from brainlike.generate.publish import publish
+from brainlike.simulate.publish import publish
 
 
 def _build(root: Path) -> dict:

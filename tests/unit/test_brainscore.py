@@ -1,18 +1,21 @@
-"""One subject's brain scores: shift lags, the refitted ROI null, and score_subject end to end."""
+"""Brain scores: shift lags, the refitted ROI null, score_subject end to end, and
+score_subjects (subjects sharing a design) against score_subject."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+import brainlike.scores.ridge as ridge
 from brainlike.features.store import write_features
+from brainlike.plan.specs import ScoreSpec
 from brainlike.preprocess.responses import write_responses
 from brainlike.scores.brainscore import (
-    ScoreSpec,
     circular_shifts,
     folds_for,
     roi_null_test,
     score_subject,
+    score_subjects,
 )
 from brainlike.scores.design import SubjectData, layer_design, load_subject
 from brainlike.scores.folds import kfold_contiguous
@@ -70,8 +73,8 @@ def test_circular_shifts_boundary_and_too_few_volumes():
 # ----------------------------------------------------------------------------- roi_null_test
 
 def _spec(**kw) -> ScoreSpec:
-    return ScoreSpec(alphas=FAST_ALPHAS, cv="kfold", n_folds=5, solver="exact",
-                     **{"permutations": 99, "block_trs": 20, **kw})
+    return ScoreSpec.from_config({"alphas": list(FAST_ALPHAS), "cv": "kfold", "n_folds": 5,
+                                  "solver": "exact", "permutations": 99, "block_trs": 20, **kw})
 
 
 def test_roi_null_test_detects_signal_not_noise():
@@ -211,7 +214,7 @@ def test_score_subject_one_solver_call_equals_separate_vertex_and_null_fits(plan
 
 def test_score_subject_without_permutations_and_leave_one_story_out(planted):
     data, features, roi_names = planted
-    spec = ScoreSpec(alphas=FAST_ALPHAS, cv="leave_one_story_out", permutations=0)
+    spec = _spec(cv="leave_one_story_out", permutations=0)
     vertex, rois = score_subject(data, features, ["l1"], roi_names, spec, device="cpu")
     assert sorted(vertex["fold"].unique()) == [0, 1]  # one fold per story
     assert len(vertex) == 1 * 2 * N_VERT
@@ -227,6 +230,62 @@ def test_score_subject_rejects_misaligned_roi_names(planted):
                       device="cpu")
 
 
+# ---------------------------------------------------------------------------- score_subjects
+
+@pytest.fixture(scope="module")
+def listeners(planted):
+    """Three listeners of the planted stories, eight ROIs of five vertices each: s1 (the
+    planted subject) and s2 (new noise) share tasks and volume times, s3 heard storyB only."""
+    data, features, _ = planted
+    rng = np.random.default_rng(11)
+    signal = np.concatenate([layer_design(features, "l0", data) @ rng.standard_normal((6, 20)),
+                             layer_design(features, "l1", data) @ rng.standard_normal((5, 20))],
+                            axis=1)
+    s2 = SubjectData(responses=(signal / signal.std(0) + 0.7 * _ar1(rng, len(signal), N_VERT))
+                     .astype(np.float32), vertices=data.vertices, tasks=data.tasks,
+                     times=data.times)
+    b = data.tasks == "storyB"
+    s3 = SubjectData(responses=data.responses[b][:, ::-1].copy(), vertices=data.vertices,
+                     tasks=data.tasks[b], times=data.times[b])
+    subjects = {"s1": data, "s2": s2, "s3": s3}
+    rois = np.repeat(list("abcdefgh"), N_VERT // 8)
+    return subjects, features, {name: rois for name in subjects}
+
+
+@pytest.mark.parametrize("solver", ["exact", "gcv"])
+def test_score_subjects_equals_score_subject(listeners, solver, monkeypatch):
+    """One design per group and the null of every subject's ROIs solved together through the
+    shift structure (forced here: at this size solving the columns is cheaper) give each
+    subject's score_subject numbers: same alphas and p-values, r to 1e-5."""
+    subjects, features, rois = listeners
+    spec = _spec(solver=solver, permutations=49)
+    alone = {name: score_subject(data, features, ["l0", "l1"], rois[name], spec, seed=2,
+                                 device="cpu") for name, data in subjects.items()}
+    monkeypatch.setattr(ridge, "_spectral_pays", lambda *args: True)
+    together = score_subjects(subjects, features, ["l0", "l1"], rois, spec, seed=2,
+                              device="cpu")
+    assert list(together) == ["s1", "s2", "s3"]
+    for name, (vertex, roi_rows) in together.items():
+        vertex_alone, rois_alone = alone[name]
+        assert list(vertex.columns) == list(vertex_alone.columns)
+        np.testing.assert_array_equal(vertex["alpha"], vertex_alone["alpha"])
+        np.testing.assert_allclose(vertex["r"], vertex_alone["r"], atol=1e-5, rtol=0)
+        assert list(roi_rows.columns) == list(rois_alone.columns)
+        pd_cols = ["layer", "roi"]
+        np.testing.assert_array_equal(roi_rows[pd_cols], rois_alone[pd_cols])
+        np.testing.assert_allclose(roi_rows["mean_r"], rois_alone["mean_r"], atol=1e-5, rtol=0)
+        np.testing.assert_allclose(roi_rows["roi_r"], rois_alone["roi_r"], atol=1e-5, rtol=0)
+        np.testing.assert_array_equal(roi_rows["p_value"], rois_alone["p_value"])
+    assert len(together["s3"][0]) == 2 * 5 * N_VERT  # scored on its own 150 volumes
+
+
+def test_score_subjects_rejects_misaligned_roi_names(listeners):
+    subjects, features, rois = listeners
+    with pytest.raises(ValueError, match="roi_names of s2 has 39 entries for 40 vertices"):
+        score_subjects(subjects, features, ["l0"], {**rois, "s2": rois["s2"][:-1]},
+                       _spec(permutations=0), device="cpu")
+
+
 # ---------------------------------------------------------------------------------- folds_for
 
 def _dummy(tasks: list[str]) -> SubjectData:
@@ -237,10 +296,10 @@ def _dummy(tasks: list[str]) -> SubjectData:
 
 def test_folds_for_kfold_and_leave_one_story_out():
     data = _dummy(["b"] * 4 + ["a"] * 6)
-    kfold = folds_for(data, ScoreSpec(cv="kfold", n_folds=5))
+    kfold = folds_for(data, ScoreSpec.from_config({"cv": "kfold", "n_folds": 5}))
     assert len(kfold) == 5
     np.testing.assert_array_equal(np.concatenate([te for _, te in kfold]), np.arange(10))
-    loso = folds_for(data, ScoreSpec(cv="leave_one_story_out"))
+    loso = folds_for(data, ScoreSpec.from_config({"cv": "leave_one_story_out"}))
     assert len(loso) == 2
     tests = sorted(tuple(te) for _, te in loso)
     assert tests == [tuple(range(4)), tuple(range(4, 10))]
@@ -248,12 +307,4 @@ def test_folds_for_kfold_and_leave_one_story_out():
         assert len(set(data.tasks[test])) == 1
         assert set(data.tasks[train]).isdisjoint(data.tasks[test])
     with pytest.raises(ValueError, match="unknown cross-validation"):
-        folds_for(data, ScoreSpec(cv="shuffle"))
-
-
-def test_score_spec_from_dict():
-    spec = ScoreSpec.from_dict({"alphas": [1, 10], "cv": "leave_one_story_out",
-                                "permutations": 7, "ignored": 1})
-    assert spec.alphas == (1, 10) and spec.cv == "leave_one_story_out"
-    assert spec.permutations == 7 and spec.n_folds == 5
-    assert ScoreSpec.from_dict({}).alphas == ScoreSpec.alphas
+        folds_for(data, ScoreSpec.from_config({"cv": "shuffle"}))

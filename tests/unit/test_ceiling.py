@@ -8,9 +8,9 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from brainlike.generate.drivers import Drivers, compute_drivers
-from brainlike.generate.listeners import simulate_subject
-from brainlike.generate.surface import make_hemisphere
+from brainlike.simulate.drivers import Drivers, compute_drivers
+from brainlike.simulate.listeners import simulate_subject
+from brainlike.simulate.surface import make_hemisphere
 from brainlike.scores.ceiling import (_single_from_halves, inter_subject, noise_ceiling,
                                       normalise, reliability, spearman_brown, split_half)
 from tests.unit.test_simulation import fake_speech

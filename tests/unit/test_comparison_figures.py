@@ -1,4 +1,4 @@
-"""The comparison figures: roles from the config, group-chosen best layers, the native table
+"""The comparison figures: roles from the plan's roster, group-chosen best layers, the native table
 and its means against a hand computation, SVG output and the text-only fallbacks."""
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from brainlike.figures.comparisons import (
     subject_languages,
     training_curves,
 )
+from brainlike.plan.roster import roster
+from brainlike.plan.specs import ModelSpec
 from brainlike.scores.summary import COLUMNS
 
 CONFIG = {
@@ -35,6 +37,7 @@ CONFIG = {
                "training": {"objective": "wav2vec2", "corpus": "c",
                             "collections": ["nonspeech"]}},
 }
+ROSTER = roster({n: ModelSpec.from_config(n, d) for n, d in CONFIG.items()}, list(CONFIG))
 ROIS = ("early_auditory", "high_language")
 LAYERS = ("conv1", "t1", "t2")
 SUBJECTS = {"sub-1": "en", "sub-2": "en", "sub-3": "fr"}
@@ -80,8 +83,8 @@ def _is_svg(path) -> str:
     return path.read_text()
 
 
-def test_model_roles_from_config():
-    roles = model_roles(CONFIG).set_index("model")
+def test_model_roles_from_the_roster():
+    roles = model_roles(ROSTER).set_index("model")
     assert list(roles.index) == list(CONFIG)
     assert roles.loc["random", "role"] == "random"
     assert pd.isna(roles.loc["random", "language"]) and pd.isna(roles.loc["random", "objective"])
@@ -90,14 +93,6 @@ def test_model_roles_from_config():
     assert roles.loc["ssl-fr", ["role", "language"]].tolist() == ["self-supervised", "fr"]
     assert roles.loc["sup-en", ["role", "objective"]].tolist() == ["supervised", "supervised"]
     assert roles.loc["ssl-ns", ["role", "language"]].tolist() == ["non-speech", "nonspeech"]
-
-
-def test_model_roles_multilingual_and_unknown_objective():
-    both = {"m": {"training": {"objective": "wav2vec2", "collections": ["en", "nonspeech"]}}}
-    roles = model_roles(both)
-    assert roles.loc[0, "role"] == "self-supervised" and roles.loc[0, "language"] == "en+nonspeech"
-    with pytest.raises(ValueError, match="unknown training objective 'cpc'"):
-        model_roles({"m": {"training": {"objective": "cpc", "collections": ["en"]}}})
 
 
 def test_best_rows_are_group_argmax_with_their_ci():
@@ -119,7 +114,7 @@ def test_best_rows_are_group_argmax_with_their_ci():
 
 
 def test_native_table_uses_the_group_best_layer_and_marks_native():
-    table = native_table(_summary(), model_roles(CONFIG), SUBJECTS)
+    table = native_table(_summary(), model_roles(ROSTER), SUBJECTS)
     # only the self-supervised speech models, every subject, both ROIs
     assert set(table["model"]) == {"ssl-en", "ssl2-en", "ssl-fr"}
     assert len(table) == 3 * len(SUBJECTS) * len(ROIS)
@@ -135,7 +130,7 @@ def test_native_table_uses_the_group_best_layer_and_marks_native():
 
 
 def test_native_means_match_a_hand_computation():
-    means = native_means(native_table(_summary(), model_roles(CONFIG), SUBJECTS))
+    means = native_means(native_table(_summary(), model_roles(ROSTER), SUBJECTS))
     for roi in ROIS:
         part = means[means["roi"] == roi].set_index("native")
         # each subject's mean first, then the mean over subjects (a mean over rows would
@@ -148,7 +143,7 @@ def test_native_means_match_a_hand_computation():
 
 
 def test_figures_write_svg(tmp_path):
-    summary, roles = _summary(), model_roles(CONFIG)
+    summary, roles = _summary(), model_roles(ROSTER)
     controls = tmp_path / "controls.svg"
     controls_figure(summary, roles, controls)
     text = _is_svg(controls)
@@ -181,7 +176,7 @@ def test_figures_write_svg(tmp_path):
 
 def test_text_only_fallbacks(tmp_path):
     summary = _summary()
-    roles = model_roles(CONFIG)
+    roles = model_roles(ROSTER)
     # only English subjects and one English model: every pair is native
     only_en = roles[roles["model"] != "ssl-fr"]
     path = tmp_path / "native.svg"

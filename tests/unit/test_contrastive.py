@@ -8,9 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from brainlike.models.contrastive import (ObjectiveConfig, Wav2Vec2Objective, contrastive_loss,
-                                          sample_negative_indices, sample_negatives)
 from brainlike.models.quantizer import TemperatureSchedule
+from brainlike.objectives.wav2vec2 import (ObjectiveConfig, Wav2Vec2Objective, contrastive_loss,
+                                           sample_negative_indices, sample_negatives)
 
 K = 10
 
@@ -120,7 +120,8 @@ def test_contrastive_loss_scores_masked_frames_only():
 
 
 def _small_config(**changes) -> ObjectiveConfig:
-    base = dict(groups=2, entries=16, codevector_dim=32, final_dim=32, num_negatives=K)
+    base = dict(groups=2, entries=16, codevector_dim=32, final_dim=32, num_negatives=K,
+                unmasked_weight=0.0)
     return ObjectiveConfig(**{**base, **changes})
 
 
@@ -175,15 +176,18 @@ def test_objective_rejects_mismatched_shapes():
 
 
 def test_config_presets_and_round_trip():
-    paper = ObjectiveConfig.preset("paper")
+    paper = ObjectiveConfig.preset("paper", unmasked_weight=0.0)
     assert (paper.groups, paper.entries, paper.num_negatives, paper.kappa) == (2, 320, 100, 0.1)
     assert paper.diversity_weight == 0.1 and paper.feature_penalty_weight == 10.0
-    assert ObjectiveConfig().feature_penalty_weight == 0.0
+    assert ObjectiveConfig(unmasked_weight=0.0).feature_penalty_weight == 0.0
+    assert ObjectiveConfig.preset("paper", unmasked_weight=0.5).unmasked_weight == 0.5
+    with pytest.raises(TypeError, match="unmasked_weight"):  # the config's, no default
+        ObjectiveConfig()
     assert paper.temperature == TemperatureSchedule(2.0, 0.5, 0.999995)
-    small = ObjectiveConfig.preset("small")
+    small = ObjectiveConfig.preset("small", unmasked_weight=1.0)
     assert ObjectiveConfig.from_dict(small.to_dict()) == small
     with pytest.raises(ValueError, match="unknown objective preset"):
-        ObjectiveConfig.preset("huge")
+        ObjectiveConfig.preset("huge", unmasked_weight=0.0)
 
 
 def test_toy_training_learns_to_predict_quantized_targets():

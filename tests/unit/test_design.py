@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from brainlike.errors import InputError
@@ -124,3 +127,39 @@ def test_load_then_design_end_to_end(two_runs, grids):
     np.testing.assert_array_equal(x[:3], values["taskB"][[0, 1, 2]])
     np.testing.assert_array_equal(x[3], 0.0)
     np.testing.assert_array_equal(x[4:], values["taskA"][[0, 1, 2]])
+
+
+def _with_metadata(path, **changes):
+    """Rewrite a features/1 file with its brainlike.features metadata changed (None: drop)."""
+    table = pq.read_table(path)
+    meta = dict(table.schema.metadata)
+    info = json.loads(meta[b"brainlike.features"])
+    for key, value in changes.items():
+        if value is None:
+            info.pop(key)
+        else:
+            info[key] = value
+    meta[b"brainlike.features"] = json.dumps(info).encode()
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def test_layer_design_takes_the_tr_from_the_metadata(tmp_path):
+    """A one-row grid has no time step to read a TR from; the file's TR places the volumes."""
+    path = tmp_path / "features_one.parquet"
+    write_features(path, {"conv1": np.array([[2.0, 3.0]], np.float32)}, 2.0, {})
+    x = layer_design({"taskA": path}, "conv1", _subject({"taskA": [-4.0, -2.0, 0.0]}))
+    np.testing.assert_array_equal(x, [[0.0, 0.0], [0.0, 0.0], [2.0, 3.0]])
+
+
+@pytest.mark.parametrize("tr, match", [
+    (None, r"no positive 'tr' \(found None\)"),
+    (0.0, r"no positive 'tr' \(found 0.0\)"),
+    ("1.5", r"no positive 'tr' \(found '1.5'\)"),
+    (2.0, r"time column disagrees with its metadata tr = 2.0 s: volume 1 is at 1.5 s, not 2.0 s"),
+])
+def test_layer_design_rejects_a_missing_or_wrong_tr(grids, tr, match):
+    paths, _ = grids
+    _with_metadata(paths["taskB"], tr=tr)
+    with pytest.raises(InputError, match=match) as e:
+        layer_design(paths, "conv1", _subject({"taskA": [0.0], "taskB": [0.0, 1.5]}))
+    assert e.value.path == str(paths["taskB"])

@@ -12,10 +12,11 @@ from brainlike.errors import InputError
 from brainlike.features import baselines
 from brainlike.features.layers import windowed_layers
 from brainlike.features.store import feature_info, read_layer, write_features
-from brainlike.features.story import FeatureSpec, Stimulus, frame_features, volume_features
+from brainlike.features.story import FeatureSpec, Stimulus, story_frames, volume_features
 from brainlike.features.timeline import n_volumes, pool_to_rate, scale, to_volumes
 from brainlike.io.schemas import write_table
-from brainlike.models.wav2vec2 import Wav2Vec2, Wav2Vec2Config
+from brainlike.models.configs import Wav2Vec2Config
+from brainlike.models.wav2vec2 import Wav2Vec2
 from brainlike.preprocess.utterances import make_row, rows_to_table
 
 SR = 16000
@@ -297,7 +298,7 @@ def test_stimulus_read(tmp_path):
 def test_baseline_features_end_to_end(tmp_path, response):
     path, _ = _stimulus_file(tmp_path)
     stim = Stimulus.read(path)
-    spec = FeatureSpec.from_dict({"rate": 50.0, "response": response, "tail_s": 5.0,
+    spec = FeatureSpec.from_config({"rate": 50.0, "response": response, "tail_s": 5.0,
                                   "fir_delays": [1, 2]})
     assert spec.fir_delays == (1, 2)
     tr = 0.5
@@ -305,7 +306,7 @@ def test_baseline_features_end_to_end(tmp_path, response):
     assert n == 14
     widths = {"spectrogram": 40, "phonemes": 2, "words": 5}
     for kind, width in widths.items():
-        frames = frame_features(kind, stim, [stim], spec)
+        frames = story_frames(kind, stim, [stim], spec)
         assert list(frames) == [kind]
         assert frames[kind].shape == (int(np.ceil(stim.duration * spec.rate)), width)
         vols = volume_features(frames, stim.duration, tr, spec)
@@ -320,18 +321,18 @@ def test_baseline_features_end_to_end(tmp_path, response):
 def test_model_features_end_to_end(tmp_path, tiny):
     path, _ = _stimulus_file(tmp_path)
     stim = Stimulus.read(path)
-    spec = FeatureSpec(rate=50.0, window_s=1.0, context_s=0.5, tail_s=4.0)
-    frames = frame_features("wav2vec2", stim, [stim], spec, model=tiny, device=CPU)
+    spec = FeatureSpec.from_config({"rate": 50.0, "window_s": 1.0, "context_s": 0.5, "tail_s": 4.0})
+    frames = story_frames("wav2vec2", stim, [stim], spec, model=tiny, device=CPU)
     assert list(frames) == tiny.layer_names
     vols = volume_features(frames, stim.duration, 1.0, spec)
     for name, v in vols.items():
         assert v.shape == (n_volumes(1.7, 1.0, 4.0), 64 if name.startswith("conv") else 128)
         assert np.isfinite(v).all()
     with pytest.raises(ValueError, match="not a baseline"):
-        frame_features("wav2vec2", stim, [stim], spec)
+        story_frames("wav2vec2", stim, [stim], spec)
     path8k, _ = _stimulus_file(tmp_path, sample_rate=8000, name="story8k.parquet")
     with pytest.raises(ValueError, match="8000 Hz.*16000 Hz"):
-        frame_features("wav2vec2", Stimulus.read(path8k), [stim], spec, model=tiny, device=CPU)
+        story_frames("wav2vec2", Stimulus.read(path8k), [stim], spec, model=tiny, device=CPU)
 
 
 # --- store ---------------------------------------------------------------------------------

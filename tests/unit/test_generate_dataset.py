@@ -9,19 +9,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from brainlike.config import Corpus, CorpusSimulation, ListeningDataset, ListeningSimulation
-from brainlike.generate.corpus import build_corpus
-from brainlike.generate.narratives import build_listening_dataset
+from brainlike.plan.datasets import Corpus, ListeningDataset, ListeningSimulation
+from brainlike.simulate.corpus import build_corpus
+from brainlike.simulate.narratives import build_listening_dataset
 from brainlike.preprocess.audio import audio_duration
 from brainlike.preprocess.gentle import read_gentle
 from brainlike.preprocess.responses import RunCheck, check_run_length, read_func_gifti
 
-SIM = ListeningSimulation(languages=("en", "zh"), stories_per_language=1, story_minutes=0.25,
-                          subjects_per_language=1, surface_level=2)
-DATASET = ListeningDataset(name="tiny", source="unused", subjects=tuple(SIM.subjects),
-                           tasks=tuple(SIM.tasks), simulate=SIM,
-                           rois="derivatives/groundtruth/tpl-icosphere_hemi-{hemi}_desc-rois.label.gii",
-                           groundtruth=True)
+_SIM = {"languages": ["en", "zh"], "stories_per_language": 1, "story_minutes": 0.25,
+        "subjects_per_language": 1, "surface_level": 2}
+SIM = ListeningSimulation.from_config(_SIM)
+DATASET = ListeningDataset.from_config("tiny", {
+    "source": "unused", "subjects": SIM.subjects, "tasks": SIM.tasks, "simulate": _SIM,
+    "rois": "derivatives/groundtruth/tpl-icosphere_hemi-{hemi}_desc-rois.label.gii",
+    "groundtruth": True})
 
 
 def _digest(root: Path) -> dict[str, str]:
@@ -83,9 +84,10 @@ def test_generation_is_deterministic(dataset: Path, tmp_path: Path) -> None:
 
 
 def test_corpus_layout_and_determinism(tmp_path: Path) -> None:
-    corpus = Corpus(name="c", source="unused", collections=("fr", "nonspeech"),
-                    simulate=CorpusSimulation(hours={"fr": 0.01, "nonspeech": 0.005},
-                                              speakers=2, chapter_minutes=0.2))
+    corpus = Corpus.from_config("c", {
+        "source": "unused", "collections": ["fr", "nonspeech"],
+        "simulate": {"hours": {"fr": 0.01, "nonspeech": 0.005}, "speakers": 2,
+                     "chapter_minutes": 0.2}})
     first = build_corpus(corpus, seed=5, root=tmp_path / "a", workers=1)
     build_corpus(corpus, seed=5, root=tmp_path / "b", workers=2)
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")

@@ -1,5 +1,5 @@
-"""Held-out chapters and the learning checks on them (brainlike.data.streaming,
-brainlike.training.heldout, brainlike.training.run)."""
+"""Held-out chapters and the learning checks on them (brainlike.training.crops and .batches,
+each objective's evaluate and learned, brainlike.training.run)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,21 @@ import pandas as pd
 import pytest
 import torch
 
-from brainlike.data.streaming import (CropStream, PhoneTrack, frame_labels, heldout_chapters,
-                                      heldout_crops, row_groups)
 from brainlike.io.schemas import write_table
-from brainlike.models.contrastive import ObjectiveConfig
-from brainlike.models.hubert import HubertObjective
-from brainlike.models.logmel_encoder import LogMelEncoder, LogMelEncoderConfig
-from brainlike.models.supervised import SupervisedObjective
+from brainlike.models.configs import LogMelEncoderConfig
+from brainlike.models.logmel_encoder import LogMelEncoder
+from brainlike.objectives import hubert, objective, supervised, wav2vec2
+from brainlike.objectives.cluster_targets import MfccFeatures, TargetLabeler
+from brainlike.objectives.hubert import HubertObjective, WithTargets
+from brainlike.objectives.supervised import SupervisedObjective
+from brainlike.objectives.wav2vec2 import Contrastive, ObjectiveConfig
+from brainlike.plan.specs import ModelSpec, TrainingSpec
 from brainlike.preprocess.utterances import make_row, rows_to_table
-from brainlike.training.heldout import (evaluate_contrastive, evaluate_hubert,
-                                        evaluate_supervised, learned)
-from brainlike.training.loop import TrainConfig
+from brainlike.training import batches as batching
 from brainlike.training import run
-from brainlike.training.run import (Contrastive, WithTargets, batches, heldout_batches,
-                                   loader_workers)
-from brainlike.training.targets import MfccFeatures, TargetLabeler
+from brainlike.training.batches import batches, heldout_batches, loader_workers
+from brainlike.training.crops import (CropStream, PhoneTrack, frame_labels, heldout_chapters,
+                                      heldout_crops, row_groups)
 
 CPU = torch.device("cpu")
 SR = 16000
@@ -39,6 +39,12 @@ LENGTHS = {1: 20000, 2: 24000, 3: 3200, 4: 30000, 5: 26000, 11: 22000, 12: 21000
 A_SHARDS, B_SHARDS = [[1, 2, 3], [4, 5]], [[11, 12, 13]]
 SMALL = LogMelEncoderConfig(conv_channels=32, embed_dim=32, num_layers=2, num_heads=2, ff_dim=64,
                             pos_conv_kernel=7, pos_conv_groups=2)
+
+
+def _training(**values) -> TrainingSpec:
+    """A training recipe (the schema's defaults for what ``values`` leaves out)."""
+    return TrainingSpec.from_config({"objective": "hubert", "corpus": "t",
+                                     "collections": ["a", "b"], **values})
 
 
 def _pcm(chapter: int) -> np.ndarray:
@@ -106,7 +112,7 @@ def test_too_few_chapters_is_an_error_naming_the_collection(corpus, n):
 def test_batches_with_too_few_chapters_raise(corpus):
     _, b = corpus
     with pytest.raises(ValueError, match=str(b)):
-        next(batches([b], TrainConfig(batch_size=2, crop_seconds=0.25), seed=0, heldout=3))
+        next(batches([b], _training(batch_size=2, crop_seconds=0.25), seed=0, heldout=3))
 
 
 # -- training never sees them -----------------------------------------------------------------
@@ -131,7 +137,7 @@ def test_crop_stream_without_exclude_sees_everything(corpus):
     ("ab", 2, {1, 2, 3, 11}), ("a", 3, {1, 2}), ("ab", 0, set(LENGTHS))])
 def test_training_batches_never_hold_a_heldout_chapter(corpus, collections, heldout, trained):
     dirs = [d for d in corpus if d.name in collections]
-    stream = batches(dirs, TrainConfig(batch_size=3, crop_seconds=0.25), seed=1, heldout=heldout)
+    stream = batches(dirs, _training(batch_size=3, crop_seconds=0.25), seed=1, heldout=heldout)
     seen = set()
     for _ in range(40):  # several epochs of 4 crops per chapter
         batch = next(stream)
@@ -199,9 +205,9 @@ def test_heldout_crops_carry_phone_labels(corpus):
 
 
 def test_heldout_batches_are_the_crops_in_order(corpus):
-    cfg = TrainConfig(batch_size=4, crop_seconds=0.25)
+    spec = _training(batch_size=4, crop_seconds=0.25, heldout_chapters=2)
     items = list(heldout_crops(list(corpus), 2, 0.25, phone_inventory=PHONES))
-    got = heldout_batches(list(corpus), cfg, 2, phones=PHONES)
+    got = heldout_batches(list(corpus), spec, phones=PHONES)
     assert [len(b["audio"]) for b in got] == [4] * (len(items) // 4) + (
         [len(items) % 4] if len(items) % 4 else [])
     audio = torch.cat([b["audio"] for b in got])
@@ -209,7 +215,7 @@ def test_heldout_batches_are_the_crops_in_order(corpus):
     assert torch.equal(torch.cat([b["phones"] for b in got]),
                        torch.stack([i["phones"] for i in items]))
     assert torch.cat([b["length"] for b in got]).tolist() == [i["length"] for i in items]
-    assert "phones" not in heldout_batches(list(corpus), cfg, 2)[0]
+    assert "phones" not in heldout_batches(list(corpus), spec)[0]
 
 
 # -- frame_labels -----------------------------------------------------------------------------
@@ -246,7 +252,6 @@ def test_frame_labels_name_the_phone_under_each_frame_centre():
 
 def test_supervised_labels_sit_at_the_probe_frame_centres():
     from brainlike.models import checkpoint
-    from brainlike.models.supervised import SupervisedObjective
 
     torch.manual_seed(0)
     encoder = checkpoint.from_preset("logmel", "tiny")
@@ -261,8 +266,8 @@ def test_supervised_labels_sit_at_the_probe_frame_centres():
 
 @pytest.fixture(scope="module")
 def heldout(corpus) -> list[dict]:
-    return heldout_batches(list(corpus), TrainConfig(batch_size=3, crop_seconds=0.5), 2,
-                           phones=PHONES)
+    return heldout_batches(list(corpus), _training(batch_size=3, crop_seconds=0.5,
+                                                   heldout_chapters=2), phones=PHONES)
 
 
 def _encoder(seed: int = 0) -> LogMelEncoder:
@@ -272,14 +277,16 @@ def _encoder(seed: int = 0) -> LogMelEncoder:
 
 def _contrastive() -> Contrastive:
     encoder = _encoder()
-    return Contrastive(encoder, ObjectiveConfig.preset("small"), 0.4, (3, 5))
+    return Contrastive(encoder, ObjectiveConfig.preset("small", unmasked_weight=0.0), 0.4, (3, 5),
+                       "conv2")
 
 
 def _hubert(heldout: list[dict]) -> WithTargets:
     encoder = _encoder()
     labeler = TargetLabeler.fit(MfccFeatures(encoder.layer_geometry[-1]), heldout, n_clusters=6,
                                 seed=0)
-    return WithTargets(HubertObjective(encoder, labeler.n_clusters, mask_prob=0.4), labeler)
+    return WithTargets(HubertObjective(encoder, labeler.n_clusters, mask_prob=0.4, span=(3, 5),
+                                       unmasked_weight=0.0), labeler)
 
 
 def _supervised() -> SupervisedObjective:
@@ -301,7 +308,7 @@ def test_evaluate_contrastive(heldout):
     objective = _contrastive()
     objective.train()
     before = _state(objective)
-    m = evaluate_contrastive(objective, heldout, CPU, seed=3)
+    m = wav2vec2.evaluate(objective, heldout, CPU, seed=3)
     _assert_same_state(objective, before)  # weights and the step counter
     assert set(m) == {"contrastive", "accuracy", "hard_perplexity", "code_stability",
                       "code_stability_distant", "chance_loss", "chance_accuracy",
@@ -312,15 +319,15 @@ def test_evaluate_contrastive(heldout):
     assert 0 <= m["accuracy"] <= 1 and 0 <= m["code_stability"] <= 1
     assert 1 <= m["hard_perplexity"] <= m["codebook_size"]
     assert math.isfinite(m["contrastive"]) and m["contrastive"] > 0
-    assert not learned("wav2vec2", m)  # an untrained model
-    assert evaluate_contrastive(objective, heldout, CPU, seed=3) == m
-    assert evaluate_contrastive(objective, heldout, CPU, seed=4) != m  # other masks
+    assert not wav2vec2.learned(m)  # an untrained model
+    assert wav2vec2.evaluate(objective, heldout, CPU, seed=3) == m
+    assert wav2vec2.evaluate(objective, heldout, CPU, seed=4) != m  # other masks
 
 
 def test_evaluate_hubert(heldout):
     objective = _hubert(heldout)
     before = _state(objective)
-    m = evaluate_hubert(objective, heldout, CPU, seed=3)
+    m = hubert.evaluate(objective, heldout, CPU, seed=3)
     _assert_same_state(objective, before)
     assert set(m) == {"masked_accuracy", "copy_nearest", "majority", "masked_frames"}
     for key in ("masked_accuracy", "copy_nearest", "majority"):
@@ -329,17 +336,18 @@ def test_evaluate_hubert(heldout):
     assert m["masked_frames"] > 20 and m["masked_frames"] == int(m["masked_frames"])
     # untrained: no better than copying a neighbour's label, so "not learned"
     assert m["masked_accuracy"] <= max(m["copy_nearest"], m["majority"]) + 0.05
-    assert not learned("hubert", m)
-    assert evaluate_hubert(objective, heldout, CPU, seed=3) == m
-    assert evaluate_hubert(objective, heldout, CPU, seed=4) != m
+    assert not hubert.learned(m)
+    assert hubert.evaluate(objective, heldout, CPU, seed=3) == m
+    assert hubert.evaluate(objective, heldout, CPU, seed=4) != m
 
 
 def test_evaluate_hubert_judges_two_models_on_the_same_frames(heldout):
     first = _hubert(heldout)
     torch.manual_seed(9)
     other = WithTargets(HubertObjective(LogMelEncoder(SMALL), first.labeler.n_clusters,
-                                       mask_prob=0.4), first.labeler)
-    a, b = evaluate_hubert(first, heldout, CPU), evaluate_hubert(other, heldout, CPU)
+                                       mask_prob=0.4, span=(3, 5), unmasked_weight=0.0),
+                        first.labeler)
+    a, b = hubert.evaluate(first, heldout, CPU, 0), hubert.evaluate(other, heldout, CPU, 0)
     assert {k: a[k] for k in ("copy_nearest", "majority", "masked_frames")} == {
         k: b[k] for k in ("copy_nearest", "majority", "masked_frames")}
     assert a["masked_accuracy"] != b["masked_accuracy"]
@@ -348,7 +356,7 @@ def test_evaluate_hubert_judges_two_models_on_the_same_frames(heldout):
 def test_evaluate_supervised(heldout):
     objective = _supervised()
     before = _state(objective)
-    m = evaluate_supervised(objective, heldout, CPU)
+    m = supervised.evaluate(objective, heldout, CPU, seed=0)
     _assert_same_state(objective, before)
     assert set(m) == {"phone_accuracy", "majority", "labelled_frames"}
     assert 0 <= m["phone_accuracy"] <= 1 and 0 <= m["majority"] <= 1
@@ -358,17 +366,15 @@ def test_evaluate_supervised(heldout):
     labelled = sum(int((b["phones"][:, :frames] != -100).sum()) for b in heldout)
     assert m["labelled_frames"] == labelled
     assert m["majority"] >= 1 / len(PHONES)
-    assert evaluate_supervised(objective, heldout, CPU) == m
+    assert supervised.evaluate(objective, heldout, CPU, seed=0) == m
 
 
-@pytest.mark.parametrize("evaluate, build", [(evaluate_contrastive, "contrastive"),
-                                             (evaluate_hubert, "hubert"),
-                                             (evaluate_supervised, "supervised")])
-def test_evaluators_need_a_batch(heldout, evaluate, build):
-    objective = {"contrastive": _contrastive, "supervised": _supervised,
-                 "hubert": lambda: _hubert(heldout)}[build]()
+@pytest.mark.parametrize("kind", ["wav2vec2", "hubert", "supervised"])
+def test_evaluators_need_a_batch(heldout, kind):
+    module = {"wav2vec2": _contrastive, "supervised": _supervised,
+              "hubert": lambda: _hubert(heldout)}[kind]()
     with pytest.raises(ValueError, match="no held-out batch"):
-        evaluate(objective, [], CPU)
+        objective(kind).load().evaluate(module, [], CPU, 0)
 
 
 # -- learned ----------------------------------------------------------------------------------
@@ -379,7 +385,7 @@ W2V = {"contrastive": 1.0, "chance_loss": math.log(11), "accuracy": 0.5,
 
 
 def test_learned_wav2vec2_passes_when_every_check_passes():
-    assert learned("wav2vec2", W2V)
+    assert wav2vec2.learned(W2V)
 
 
 @pytest.mark.parametrize("change", [
@@ -390,7 +396,7 @@ def test_learned_wav2vec2_passes_when_every_check_passes():
     {"code_stability": 0.95, "code_stability_distant": 0.95},  # one code everywhere
 ])
 def test_learned_wav2vec2_fails_any_check(change):
-    assert not learned("wav2vec2", {**W2V, **change})
+    assert not wav2vec2.learned({**W2V, **change})
 
 
 @pytest.mark.parametrize("neighbours, distant, expected", [
@@ -400,52 +406,54 @@ def test_learned_wav2vec2_fails_any_check(change):
 ])
 def test_learned_wav2vec2_judges_stability_against_distant_frames(neighbours, distant, expected):
     m = {**W2V, "code_stability": neighbours, "code_stability_distant": distant}
-    assert learned("wav2vec2", m) is expected
+    assert wav2vec2.learned(m) is expected
 
 
 @pytest.mark.parametrize("masked, expected", [(0.6, True), (0.5, False), (0.4, False)])
 def test_learned_hubert_beats_copying_the_nearest_label(masked, expected):
     m = {"masked_accuracy": masked, "copy_nearest": 0.5, "majority": 0.9}
-    assert learned("hubert", m) is expected
+    assert hubert.learned(m) is expected
 
 
 @pytest.mark.parametrize("accuracy, expected", [(0.6, True), (0.5, False)])
 def test_learned_supervised_beats_the_majority_phone(accuracy, expected):
-    assert learned("supervised", {"phone_accuracy": accuracy, "majority": 0.5}) is expected
+    assert supervised.learned({"phone_accuracy": accuracy, "majority": 0.5}) is expected
 
 
-def test_learned_unknown_objective():
-    with pytest.raises(ValueError, match="unknown objective 'mae'"):
-        learned("mae", {})
+def test_unknown_objective():
+    with pytest.raises(ValueError, match="unknown training objective 'mae'"):
+        objective("mae")
 
 
 # -- train_model ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("objective, keys", [
+@pytest.mark.parametrize("kind, keys", [
     ("supervised", {"phone_accuracy", "majority", "labelled_frames"}),
     ("wav2vec2", {"contrastive", "accuracy", "chance_loss", "code_stability"}),
 ])
-def test_train_model_reports_heldout_checks(corpus, tmp_path, monkeypatch, objective, keys):
+def test_train_model_reports_heldout_checks(corpus, tmp_path, monkeypatch, kind, keys):
     asked = []
 
-    def spy(directories, cfg, seed, phones=None, heldout=0, workers=0, label_offset_s=0.0,
+    def spy(directories, spec, seed, phones=None, heldout=0, workers=0, label_offset_s=0.0,
             skip=0):
         asked.append((heldout, workers))
         if phones is not None:  # labels centred on the encoder's frames, as the probe reads
             assert label_offset_s == pytest.approx(0.0325)
-        return batches(directories, cfg, seed, phones, heldout, workers, label_offset_s, skip)
+        return batches(directories, spec, seed, phones, heldout, workers, label_offset_s, skip)
 
-    monkeypatch.setattr(run, "batches", spy)
-    spec = {"family": "logmel", "preset": "tiny", "seed": 0, "training": {
-        "objective": objective, "steps": 2, "batch_size": 2, "crop_seconds": 0.5,
-        "warmup_steps": 1, "log_every": 1, "checkpoint_every": 2, "heldout_chapters": 1}}
+    monkeypatch.setattr(batching, "batches", spy)
+    spec = ModelSpec.from_config(kind, {"family": "logmel", "preset": "tiny", "seed": 0,
+                                        "training": {
+        "objective": kind, "corpus": "t", "collections": ["a", "b"], "steps": 2,
+        "batch_size": 2, "crop_seconds": 0.5, "warmup_steps": 1, "log_every": 1,
+        "checkpoint_every": 2, "heldout_chapters": 1}})
     _, rows, extra = run.train_model(spec, list(corpus), tmp_path / "state.pt", CPU)
     assert len(rows) == 2
     assert asked == [(1, 0)]  # skips the held-out chapter; no worker processes on the CPU
     checks = extra["heldout"]
     assert keys <= set(checks)
     assert checks["heldout_chapters"] == 1.0
-    assert checks["learned"] == float(learned(objective, checks))
+    assert checks["learned"] == float(objective(kind).load().learned(checks))
     assert all(isinstance(v, float) for v in checks.values())
 
 
@@ -454,7 +462,7 @@ def _take(iterator, n):
 
 
 def test_worker_batches_repeat_for_the_same_worker_count(corpus):
-    cfg = TrainConfig(batch_size=2, crop_seconds=0.25)
+    cfg = _training(batch_size=2, crop_seconds=0.25)
     a = _take(batches(list(corpus), cfg, 3, heldout=1, workers=2), 6)
     b = _take(batches(list(corpus), cfg, 3, heldout=1, workers=2), 6)
     assert all(torch.equal(x, y) for x, y in zip(a, b))
@@ -465,7 +473,7 @@ def test_worker_batches_repeat_for_the_same_worker_count(corpus):
 @pytest.mark.filterwarnings("ignore:This DataLoader will create")
 def test_more_workers_than_row_groups_do_not_hang(corpus):
     # Workers without a row group end at once; the others keep the stream going.
-    cfg = TrainConfig(batch_size=2, crop_seconds=0.25)
+    cfg = _training(batch_size=2, crop_seconds=0.25)
     groups = len(row_groups([corpus[0]]))
     out = _take(batches([corpus[0]], cfg, 0, heldout=1, workers=groups + 2), 5)
     assert len(out) == 5 and all(x.shape == (2, 4000) for x in out)
@@ -478,7 +486,7 @@ def _same(a: dict, b: dict) -> bool:
 @pytest.mark.parametrize("workers", [0, 2])
 @pytest.mark.parametrize("skip", [0, 5, 17, 40])  # 12 batches a pass: mid-pass and passes on
 def test_a_resumed_stream_starts_where_the_skipped_batches_end(corpus, workers, skip):
-    cfg = TrainConfig(batch_size=2, crop_seconds=0.25)
+    cfg = _training(batch_size=2, crop_seconds=0.25)
     whole = batches(list(corpus), cfg, 3, PHONES, heldout=1, workers=workers)
     expected = [next(whole) for _ in range(skip + 4)][skip:]
     resumed = batches(list(corpus), cfg, 3, PHONES, heldout=1, workers=workers, skip=skip)
@@ -486,24 +494,24 @@ def test_a_resumed_stream_starts_where_the_skipped_batches_end(corpus, workers, 
 
 
 def test_skipped_crops_are_not_read(corpus, monkeypatch):
-    from brainlike.data import streaming
+    from brainlike.training import crops
 
     reads = []
-    original = streaming._Chapters._read
+    original = crops._Chapters._read
 
     def counted(self):
         if self._table is None:
             reads.append((self.path, self.group))
         return original(self)
 
-    monkeypatch.setattr(streaming._Chapters, "_read", counted)
-    cfg = TrainConfig(batch_size=2, crop_seconds=0.25)
+    monkeypatch.setattr(crops._Chapters, "_read", counted)
+    cfg = _training(batch_size=2, crop_seconds=0.25)
     next(batches(list(corpus), cfg, 3, heldout=1, skip=10_000))  # ~830 passes
     # only the row groups the first batch's crops come from (a batch may span two)
     assert 1 <= len(reads) <= 2
 
 
 def test_loader_workers_default_by_device():
-    assert loader_workers(TrainConfig(), torch.device("cpu")) == 0
-    assert 1 <= loader_workers(TrainConfig(), torch.device("cuda")) <= 4
-    assert loader_workers(TrainConfig(loader_workers=3), torch.device("cpu")) == 3
+    assert loader_workers(_training(), torch.device("cpu")) == 0
+    assert 1 <= loader_workers(_training(), torch.device("cuda")) <= 4
+    assert loader_workers(_training(loader_workers=3), torch.device("cpu")) == 3

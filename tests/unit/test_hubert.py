@@ -1,5 +1,6 @@
-"""HuBERT masked prediction (brainlike.models.hubert) and its k-means targets
-(brainlike.training.targets): a real overfitting run, alignment, determinism, checkpoints."""
+"""HuBERT masked prediction (brainlike.objectives.hubert) and its k-means targets
+(brainlike.objectives.cluster_targets): a real overfitting run, alignment, determinism,
+checkpoints."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import torch
 from torchaudio.transforms import MFCC
 
 from brainlike.models import checkpoint
-from brainlike.models.hubert import IGNORE, HubertObjective
-from brainlike.models.logmel_encoder import LogMelEncoder, LogMelEncoderConfig
-from brainlike.training.targets import (LayerFeatures, MfccFeatures, TargetLabeler,
-                                        copy_nearest_baseline, majority_baseline)
+from brainlike.models.configs import LogMelEncoderConfig
+from brainlike.models.logmel_encoder import LogMelEncoder
+from brainlike.objectives.cluster_targets import (LayerFeatures, MfccFeatures, TargetLabeler,
+                                                  copy_nearest_baseline, majority_baseline)
+from brainlike.objectives.hubert import IGNORE, HubertObjective
 
 SR = 16000
 SMALL = LogMelEncoderConfig(conv_channels=64, embed_dim=64, num_layers=2, num_heads=2,
@@ -58,7 +60,8 @@ def mfcc_labeler(encoder) -> TargetLabeler:
 def test_overfits_one_batch(mfcc_labeler):
     torch.manual_seed(1)
     encoder = LogMelEncoder(SMALL)
-    objective = HubertObjective(encoder, n_clusters=12, mask_prob=0.5, span=5)
+    objective = HubertObjective(encoder, n_clusters=12, mask_prob=0.5, span=5,
+                                unmasked_weight=0.0)
     audio = _speechlike(2, SR, seed=3)
     batch = {"audio": audio, "targets": mfcc_labeler(audio)}
     optimizer = torch.optim.Adam(objective.parameters(), lr=3e-3)
@@ -99,11 +102,12 @@ def test_terms_ignore_and_validation(encoder):
                                          r"\(2, 21\)"):
         objective({"audio": audio, "targets": targets[:, 1:]})
     with pytest.raises(ValueError, match="head"):
-        HubertObjective(encoder, 5, head="mlp")
+        HubertObjective(encoder, 5, mask_prob=0.5, span=3, unmasked_weight=0.0, head="mlp")
 
 
 def test_padding_is_never_masked(encoder):
-    objective = HubertObjective(encoder, n_clusters=4, mask_prob=0.8, span=3)
+    objective = HubertObjective(encoder, n_clusters=4, mask_prob=0.8, span=3,
+                                unmasked_weight=0.0)
     batch = {"audio": _speechlike(3, SR, seed=5), "length": torch.tensor([SR, 8000, 4000])}
     frame_lengths = objective.frame_lengths(batch["length"])
     assert frame_lengths.tolist() == [encoder.output_frames(n) for n in (SR, 8000, 4000)]
@@ -121,7 +125,8 @@ def test_padding_is_never_masked(encoder):
 
 def test_bf16_autocast_keeps_targets_and_logits_float32(encoder, mfcc_labeler):
     """The training loop autocasts on CUDA; CPU bf16 autocast exercises the same code."""
-    objective = HubertObjective(encoder, n_clusters=12)
+    objective = HubertObjective(encoder, n_clusters=12, mask_prob=0.4, span=(3, 5),
+                                unmasked_weight=0.0)
     audio = _speechlike(2, 8000, seed=10)
     targets = mfcc_labeler(audio)
     with torch.autocast("cpu", dtype=torch.bfloat16):

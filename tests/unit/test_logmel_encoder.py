@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from brainlike.models import checkpoint
-from brainlike.models.logmel_encoder import LogMelEncoder, LogMelEncoderConfig
+from brainlike.models.configs import LogMelEncoderConfig
+from brainlike.models.logmel_encoder import LogMelEncoder
 
 SR = 16000
 

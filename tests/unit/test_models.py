@@ -9,7 +9,8 @@ import torch
 
 from brainlike.errors import InputError
 from brainlike.models import checkpoint
-from brainlike.models.wav2vec2 import PAPER_CONV, Wav2Vec2, Wav2Vec2Config
+from brainlike.models.configs import PAPER_CONV, Wav2Vec2Config
+from brainlike.models.wav2vec2 import Wav2Vec2
 
 SR = 16000
 
@@ -110,7 +111,7 @@ def test_bad_inputs_raise(tiny):
         tiny.extract_features(torch.zeros(1, 399))
     with torch.no_grad():
         assert tiny.extract_features(torch.zeros(1, 400))[-1].shape == (1, 1, 128)
-    with pytest.raises(ValueError, match="unknown wav2vec2 preset 'huge'"):
+    with pytest.raises(ValueError, match="unknown waveform preset 'huge'"):
         Wav2Vec2Config.preset("huge")
     with pytest.raises(ValueError, match="unknown model family"):
         checkpoint.build("hubert", Wav2Vec2Config.preset("tiny"))
@@ -127,7 +128,7 @@ def test_presets():
 
 def test_checkpoint_round_trip(tmp_path, tiny):
     path = tmp_path / "model.pt"
-    checkpoint.save(path, tiny, "wav2vec2", extra={"step": 7, "loss": 1.5})
+    checkpoint.save(path, tiny, "waveform", extra={"step": 7, "loss": 1.5})
     model, extra = checkpoint.load(path)
     assert extra == {"step": 7, "loss": 1.5}
     assert not model.training
@@ -143,13 +144,13 @@ def test_checkpoint_round_trip(tmp_path, tiny):
             assert torch.equal(a, b)
     # plain types only: loadable without unpickling code
     payload = torch.load(path, weights_only=True)
-    assert payload["family"] == "wav2vec2"
+    assert payload["family"] == "waveform"
     assert payload["config"]["embed_dim"] == 128
 
 
 def test_load_of_truncated_or_foreign_file_names_it(tmp_path, tiny):
     path = tmp_path / "model.pt"
-    checkpoint.save(path, tiny, "wav2vec2")
+    checkpoint.save(path, tiny, "waveform")
     raw = path.read_bytes()
     truncated = tmp_path / "truncated.pt"
     truncated.write_bytes(raw[: len(raw) // 2])
@@ -173,10 +174,10 @@ def test_load_of_truncated_or_foreign_file_names_it(tmp_path, tiny):
 def test_seeded_init_is_deterministic():
     cfg = Wav2Vec2Config.preset("tiny")
     torch.manual_seed(123)
-    a = checkpoint.build("wav2vec2", cfg).state_dict()
+    a = checkpoint.build("waveform", cfg).state_dict()
     torch.manual_seed(123)
-    b = checkpoint.build("wav2vec2", cfg).state_dict()
+    b = checkpoint.build("waveform", cfg).state_dict()
     torch.manual_seed(124)
-    c = checkpoint.build("wav2vec2", cfg).state_dict()
+    c = checkpoint.build("waveform", cfg).state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert any(not torch.equal(a[k], c[k]) for k in a if a[k].is_floating_point())

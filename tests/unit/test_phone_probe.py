@@ -13,11 +13,12 @@ from torch import Tensor, nn
 
 from brainlike.errors import InputError
 from brainlike.io.schemas import write_table
-from brainlike.models.logmel_encoder import LogMelEncoder, LogMelEncoderConfig
-from brainlike.models.wav2vec2 import LayerGeometry
+from brainlike.models.configs import LogMelEncoderConfig
+from brainlike.models.logmel_encoder import LogMelEncoder
+from brainlike.models.geometry import LayerGeometry
 from brainlike.preprocess.utterances import make_row, rows_to_table
 from brainlike.probes import phones as probe
-from brainlike.probes.phones import (Utterance, frame_features, keep_frequent, probe_layer,
+from brainlike.probes.phones import (Utterance, labelled_frames, keep_frequent, probe_layer,
                                      probe_model, read_utterances)
 
 SR = 16000
@@ -85,12 +86,12 @@ def _expected_labels(utt: Utterance, chunk: int) -> np.ndarray:
     return np.array(labels, dtype=object)
 
 
-# -- frame_features ---------------------------------------------------------------------------
+# -- labelled_frames ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("chunk_s", [20.0, 0.5])
 def test_frame_features_align_labels_and_every_layer(utterances, chunk_s):
     model = KnownModel()
-    features, labels = frame_features(model, utterances, chunk_s=chunk_s)
+    features, labels = labelled_frames(model, utterances, chunk_s=chunk_s)
     chunk = int(chunk_s * SR)
     expected = np.concatenate([_expected_labels(u, chunk) for u in utterances])
     assert labels.tolist() == expected.tolist()
@@ -109,7 +110,7 @@ def test_frame_features_align_labels_and_every_layer(utterances, chunk_s):
 
 def test_frame_features_chunks_run_separately(utterances):
     model = KnownModel()
-    frame_features(model, utterances[:1], chunk_s=0.5)
+    labelled_frames(model, utterances[:1], chunk_s=0.5)
     n = len(utterances[0].audio)
     # one call per 0.5 s piece, the last one only if it holds a frame
     assert model.calls == sum(1 for s in range(0, n, 8000) if n - s >= 400)
@@ -171,7 +172,7 @@ def test_probe_model_finds_the_informative_layer(utterances):
     rows = probe_model(KnownModel(), utterances, n_folds=4, min_count=10)
     assert [(r["layer"], r["layer_index"], r["fold"]) for r in rows] == [
         (name, i, fold) for i, name in enumerate(["fine", "phone", "noise"]) for fold in range(4)]
-    _, labels = frame_features(KnownModel(), utterances)
+    _, labels = labelled_frames(KnownModel(), utterances)
     kept = keep_frequent(labels, 10)
     assert {r["n_classes"] for r in rows} == {4}  # "zh" (5 frames) and "" dropped
     assert all(r["n_train"] + r["n_test"] == kept.sum() for r in rows)

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from brainlike.data.prefetch import Prefetch
+from brainlike.training.prefetch import Prefetch
 
 
 def test_prefetch_keeps_order_and_ends():

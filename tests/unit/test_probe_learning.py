@@ -12,13 +12,14 @@ import pytest
 import torch
 from torch import nn
 
-from brainlike.config import Corpus, CorpusSimulation
-from brainlike.data.streaming import heldout_chapters
-from brainlike.generate.corpus import build_corpus
 from brainlike.models import checkpoint
-from brainlike.models.logmel_encoder import LogMelEncoderConfig
+from brainlike.models.configs import LogMelEncoderConfig
+from brainlike.plan.datasets import Corpus
+from brainlike.plan.specs import ModelSpec
 from brainlike.preprocess.corpus import build_shards
 from brainlike.probes.phones import Utterance, probe_model
+from brainlike.simulate.corpus import build_corpus
+from brainlike.training.crops import heldout_chapters
 from brainlike.training.run import train_model
 
 CPU = torch.device("cpu")
@@ -30,19 +31,20 @@ MIN_COUNT = 40  # frames per phone to be probed (drops the rarest phones)
 # (seed 0) and +0.030 (seed 1) after 250 steps, +0.018 after 150; a third of the smallest.
 MARGIN = 0.008
 
-SPEC = {"family": "logmel", "preset": "tiny", "seed": SEED, "training": {
-    "objective": "supervised", "corpus": "probe", "collections": ["en"], "steps": STEPS,
-    "batch_size": 8, "crop_seconds": 2.0, "warmup_steps": 10, "log_every": 10,
-    "checkpoint_every": STEPS, "heldout_chapters": HELDOUT}}
+SPEC = ModelSpec.from_config("supervised-en", {
+    "family": "logmel", "preset": "tiny", "seed": SEED, "training": {
+        "objective": "supervised", "corpus": "probe", "collections": ["en"], "steps": STEPS,
+        "batch_size": 8, "crop_seconds": 2.0, "warmup_steps": 10, "log_every": 10,
+        "checkpoint_every": STEPS, "heldout_chapters": HELDOUT}})
 
 
 @pytest.fixture(scope="module")
 def shards(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """9 minutes of English from 4 speakers in 1-minute chapters, as utterance/1 shards."""
     root = tmp_path_factory.mktemp("probe-corpus")
-    corpus = Corpus(name="probe", source="unused", collections=("en",),
-                    simulate=CorpusSimulation(hours={"en": 9 / 60}, speakers=4,
-                                              chapter_minutes=1.0))
+    corpus = Corpus.from_config("probe", {
+        "source": "unused", "collections": ["en"],
+        "simulate": {"hours": {"en": 9 / 60}, "speakers": 4, "chapter_minutes": 1.0}})
     build_corpus(corpus, SEED, root / "raw", workers=1)
     build_shards(corpus, root / "raw", "en", root / "en")
     return root / "en"

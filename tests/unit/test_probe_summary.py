@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainlike.probes.summary import probe_summary, random_controls
+from brainlike.probes.summary import probe_summary
 
 LAYERS = ["conv1", "conv2", "transformer1"]
 
@@ -14,18 +14,6 @@ def _rows(model, accuracies):
     """accuracies: per layer, one value per fold."""
     return [{"model": model, "layer": LAYERS[i], "layer_index": i, "fold": f, "accuracy": a}
             for i, folds in enumerate(accuracies) for f, a in enumerate(folds)]
-
-
-def test_controls_match_family_and_preset():
-    models = {"rand": {"family": "logmel", "preset": "tiny", "training": None},
-              "rawrand": {"family": "wav2vec2", "preset": "tiny", "training": None},
-              "a": {"family": "logmel", "preset": "tiny", "training": {"objective": "hubert"}},
-              "b": {"family": "logmel", "preset": "base", "training": {"objective": "hubert"}},
-              "c": {"family": "wav2vec2", "preset": "tiny", "training": {"objective": "x"}}}
-    assert random_controls(models, list(models)) == {"rand": "", "rawrand": "", "a": "rand",
-                                                     "b": "", "c": "rawrand"}
-    # only configured targets count: without its control, a model has none
-    assert random_controls(models, ["a", "c", "rawrand"])["a"] == ""
 
 
 def test_deeper_layer_beating_control_passes_with_fold_counts():

@@ -1,4 +1,5 @@
-"""The brain-score ridge solver against scikit-learn's RidgeCV on the same data and folds."""
+"""The brain-score ridge solver against scikit-learn's RidgeCV on the same data and folds:
+ordinary columns, a decomposition reused for several Y, and circularly shifted series."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from sklearn.preprocessing import RobustScaler, StandardScaler
 
 from brainlike.scores.ridge import (
     ALPHAS,
+    CircularShifts,
     cross_validated_ridge,
     kfold_contiguous,
     leave_one_group_out,
+    ridge_folds,
+    shifted_ridge,
+    solve_ridge,
 )
 
 TIE = 1e-6  # relative gap in sklearn's own LOO errors under which either alpha is right
@@ -88,6 +93,133 @@ def test_exact_mode_matches_sklearn_ridgecv(case: str, fold_kind: str) -> None:
     np.testing.assert_array_equal(ours.fold_sizes, [len(test) for _, test in folds])
 
 
+def _assert_sklearn_or_tie(x: np.ndarray, y: np.ndarray, folds, alpha: np.ndarray,
+                           r: np.ndarray, atol: float = 1e-4) -> int:
+    """Per fold: our alpha is sklearn's unless sklearn's own LOO errors tie (TIE), and r
+    agrees where the alphas do. Returns the number of tied columns."""
+    n_mismatch = 0
+    for i, (train, test) in enumerate(folds):
+        theirs, r_theirs, mse, _ = _sklearn_fold(x, y, train, test)
+        same = alpha[i] == theirs
+        v = np.flatnonzero(~same)
+        a = mse[v, np.searchsorted(ALPHAS, theirs[v])]
+        b = mse[v, np.searchsorted(ALPHAS, alpha[i, v])]
+        assert np.all(np.abs(a - b) <= TIE * a), (i, v, a, b)
+        np.testing.assert_allclose(r[i, same], r_theirs[same], atol=atol, rtol=0)
+        n_mismatch += len(v)
+    return n_mismatch
+
+
+def test_gcv_mode_matches_a_float64_reference_on_raw_bold() -> None:
+    """GCV (Gram eigendecomposition, Y read in place or, with an offset, a centred copy)
+    against GCV written out in float64 numpy: same alpha except near-ties, same r."""
+    x, y = _synthetic(**CASES["raw-bold-offset"])
+    folds = kfold_contiguous(len(y), 5)
+    ours = cross_validated_ridge(x, y, ALPHAS, folds, mode="gcv", chunk_size=64,
+                                 return_predictions=True)
+    for i, (train, test) in enumerate(folds):
+        x_tr, x_te = x[train], x[test]
+        mean, std = x_tr.mean(0), x_tr.std(0)
+        x_tr, x_te = (x_tr - mean) / std, (x_te - mean) / std
+        u, s, vt = np.linalg.svd(x_tr, full_matrices=False)
+        yc = y[train].astype(np.float64) - y[train].mean(0)
+        z = u.T @ yc
+        n = len(train)
+        errors = []
+        for alpha in ALPHAS:
+            f = s**2 / (s**2 + alpha)
+            rss = ((1 - f)[:, None] ** 2 * z**2).sum(0) + (yc**2).sum(0) - (z**2).sum(0)
+            errors.append(rss / (n * (1 - (1 + f.sum()) / n) ** 2))
+        errors = np.array(errors)
+        best = errors.argmin(0)
+        same = ALPHAS[best] == ours.alpha[i]
+        gap = np.sort(errors, 0)[1] - errors.min(0)
+        assert np.all(gap[~same] <= 1e-5 * errors.min(0)[~same])
+        assert same.mean() > 0.99
+        coef = vt.T @ ((s / (s**2 + ALPHAS[best][:, None])).T * z)  # (F, V)
+        pred = x_te @ coef + y[train].mean(0)
+        np.testing.assert_allclose(ours.predictions[i][:, same], pred[:, same],
+                                   rtol=1e-4, atol=1e-4 * y.std())
+        p, t = pred - pred.mean(0), y[test] - y[test].mean(0)
+        r = (p * t).sum(0) / np.sqrt((p**2).sum(0) * (t**2).sum(0))
+        np.testing.assert_allclose(ours.r[i, same], r[same], atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("mode", ["exact", "gcv"])
+def test_one_decomposition_serves_several_responses(mode: str) -> None:
+    """ridge_folds once, solve_ridge per Y: the numbers of cross_validated_ridge (bit for bit:
+    no column sees another)."""
+    x, y = _synthetic(**CASES["tall"])
+    design = ridge_folds(x, ALPHAS, kfold_contiguous(len(y), 5), mode, "cpu")
+    for part in (y[:, :120], y[:, 120:]):
+        alone = cross_validated_ridge(x, part, ALPHAS, kfold_contiguous(len(y), 5), mode,
+                                      chunk_size=50, device="cpu")
+        shared = solve_ridge(design, part, chunk_size=50)
+        np.testing.assert_array_equal(shared.r, alone.r)
+        np.testing.assert_array_equal(shared.alpha, alone.alpha)
+    with pytest.raises(ValueError, match="300 rows.*\\(299, 5\\)"):
+        solve_ridge(design, y[:-1, :5])
+
+
+def _shift_case(n_series: int = 3, seed: int = 8):
+    """Smooth features, and series driven by them, shifted by 40 lags."""
+    x, _ = _synthetic(240, 30, 1, seed=seed)
+    rng = np.random.default_rng(seed)
+    series = x @ rng.standard_normal((30, n_series)) / 6 + rng.standard_normal((240, n_series))
+    series = np.cumsum(series, axis=0) * 0.2 + 5.0  # autocorrelated, off zero
+    return x, CircularShifts(series.astype(np.float32), np.arange(20, 220, 5))
+
+
+@pytest.mark.parametrize("mode", ["exact", "gcv"])
+@pytest.mark.parametrize("fold_kind", ["kfold", "stories"])
+def test_shifted_series_spectral_equals_direct_and_sklearn(mode: str, fold_kind: str) -> None:
+    """The spectral solver for circularly shifted series (every shift's LOO error from FFTs)
+    gives the columns' own numbers: against solving them as columns, and in exact mode
+    against scikit-learn: same alpha except near-ties, r to 1e-5."""
+    x, shifts = _shift_case()
+    n_rows = len(x)
+    folds = (kfold_contiguous(n_rows, 5) if fold_kind == "kfold"
+             else leave_one_group_out(np.tile(np.arange(4), n_rows // 4)))
+    design = ridge_folds(x, ALPHAS, folds, mode, "cpu")
+    columns = shifts.columns()
+    assert columns.shape == (n_rows, 3 * 41)
+    np.testing.assert_array_equal(columns[:, 3:6], np.roll(shifts.series, 20, axis=0))
+    direct = shifted_ridge(design, shifts, method="direct")
+    plain = solve_ridge(design, columns)
+    np.testing.assert_array_equal(direct.r, plain.r)  # "direct" is solve_ridge itself
+    spectral = shifted_ridge(design, shifts, method="spectral")
+    assert spectral.r.shape == spectral.alpha.shape == direct.r.shape
+    same = spectral.alpha == direct.alpha
+    np.testing.assert_allclose(spectral.r[same], direct.r[same], atol=1e-5, rtol=0)
+    if mode == "exact":  # float64 vs float32 LOO errors: they differ only on sklearn's ties
+        for ours in (spectral, direct):
+            n_ties = _assert_sklearn_or_tie(x, columns, folds, ours.alpha, ours.r)
+            assert n_ties <= 0.02 * ours.alpha.size
+    else:
+        assert same.mean() > 0.99
+
+
+def test_shifted_series_auto_and_errors() -> None:
+    x, shifts = _shift_case(n_series=1)
+    design = ridge_folds(x, device="cpu")
+    auto = shifted_ridge(design, shifts)  # one short series: solving the columns is cheaper
+    np.testing.assert_array_equal(auto.r, shifted_ridge(design, shifts, method="direct").r)
+    with pytest.raises(ValueError, match="method"):
+        shifted_ridge(design, shifts, method="fft")
+    with pytest.raises(ValueError, match="240 rows but the series have 239"):
+        shifted_ridge(design, CircularShifts(shifts.series[:-1], [3]))
+    with pytest.raises(ValueError, match=r"lags must lie in \[1, 240\)"):
+        CircularShifts(shifts.series, [0, 5])
+    with pytest.raises(ValueError, match="1-D integers"):
+        CircularShifts(shifts.series, [1.5])
+    bad = shifts.series.copy()
+    bad[4, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        CircularShifts(bad, [3])
+    with pytest.raises(ValueError, match=r"series must be 2-D .*\(240,\)"):
+        CircularShifts(shifts.series[:, 0], [3])
+
+
 @pytest.mark.parametrize("mode", ["exact", "gcv"])
 def test_chunked_equals_unchunked(mode: str) -> None:
     x, y = _synthetic(200, 30, 150, seed=4)
@@ -135,14 +267,15 @@ def test_recovers_planted_weights_and_not_noise(mode: str) -> None:
     assert np.median(result.alpha[:, 100:]) >= 1e6
 
 
-def test_constant_vertex_gives_zero_r_with_warning() -> None:
+@pytest.mark.parametrize("mode", ["exact", "gcv"])
+def test_constant_vertex_gives_zero_r_with_warning(mode: str) -> None:
     x, y = _synthetic(200, 20, 10, seed=6)
     y[:, 3] = 7.0
     with pytest.warns(RuntimeWarning, match="constant"):
-        result = cross_validated_ridge(x, y)
+        result = cross_validated_ridge(x, y, mode=mode)
     assert np.all(result.r[:, 3] == 0.0)
     assert np.all(np.isfinite(result.r))
-    clean = cross_validated_ridge(x, np.delete(y, 3, axis=1))
+    clean = cross_validated_ridge(x, np.delete(y, 3, axis=1), mode=mode)
     np.testing.assert_allclose(np.delete(result.r, 3, axis=1), clean.r, atol=1e-6)
 
 

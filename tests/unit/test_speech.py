@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from brainlike.generate import espeak
-from brainlike.generate.languages import (LANGUAGES, generate_sentence, sentence_text,
+from brainlike.simulate import espeak
+from brainlike.simulate.languages import (LANGUAGES, generate_sentence, sentence_text,
                                           sentence_words, word_log_frequency)
 from brainlike.preprocess.gentle import read_gentle as read_gentle_alignment
-from brainlike.generate.speech import (story_transcript, synthesize_story,
+from brainlike.simulate.speech import (story_transcript, synthesize_story,
                                        write_gentle_alignment)
-from brainlike.generate.speech_types import PHONEME_COLUMNS, WORD_COLUMNS, Speech
+from brainlike.simulate.speech_types import PHONEME_COLUMNS, WORD_COLUMNS, Speech
 
 DURATIONS = {"en": 20.0, "fr": 10.0, "zh": 10.0}
 
@@ -155,7 +155,7 @@ def test_espeak_events_and_errors() -> None:
 
 
 def test_story_and_corpus_pools_never_share_a_sentence() -> None:
-    from brainlike.generate.speech import CORPUS_POOL, STORY_POOL, sentence_pool
+    from brainlike.simulate.speech import CORPUS_POOL, STORY_POOL, sentence_pool
 
     for pool in (STORY_POOL, CORPUS_POOL):
         speech = synthesize_story("fr", 20.0, np.random.default_rng(4), pool=pool)

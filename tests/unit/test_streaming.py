@@ -1,5 +1,5 @@
-"""Corpus shards (brainlike.preprocess.corpus, brainlike.config.Corpus) and the crop stream
-(brainlike.data.streaming)."""
+"""Corpus shards (brainlike.preprocess.corpus, brainlike.plan.datasets.Corpus) and the crop
+stream (brainlike.training.crops)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import soundfile as sf
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from brainlike.config import Corpus
-from brainlike.data.streaming import CropStream, row_groups
 from brainlike.errors import InputError
 from brainlike.io.schemas import read_table
+from brainlike.plan.datasets import Corpus
 from brainlike.preprocess.corpus import build_shards
+from brainlike.training.crops import CropStream, row_groups
 
 SR_IN = 22050
 # (speaker, chapter, seconds): sorted order is spk-a/ch1, spk-a/ch2, spk-b/ch3, spk-b/ch4, ...
@@ -136,7 +136,7 @@ def test_alignment_rows_stored(shards):
 
 
 def test_build_shards_missing_collection(corpus_tree, tmp_path):
-    corpus = Corpus(name="t", source="s", collections=("fr",))
+    corpus = Corpus.from_config("t", {"source": "s", "collections": ["fr"]})
     with pytest.raises(InputError, match="missing"):
         build_shards(corpus, corpus_tree, "fr", tmp_path / "fr")
     assert not (tmp_path / "fr").exists()
@@ -150,7 +150,8 @@ def test_build_shards_failure_keeps_previous_output(corpus_tree, tmp_path):
     out.mkdir()
     (out / "index.json").write_text("{}")
     with pytest.raises(InputError, match="a.wav"):
-        build_shards(Corpus(name="t", source="s", collections=("en",)), bad_root, "en", out)
+        build_shards(Corpus.from_config("t", {"source": "s", "collections": ["en"]}), bad_root,
+                     "en", out)
     assert [p.name for p in out.iterdir()] == ["index.json"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 

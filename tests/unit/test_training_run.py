@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from brainlike.config import Corpus, CorpusSimulation
-from brainlike.generate.corpus import build_corpus
+from brainlike.plan.datasets import Corpus
+from brainlike.plan.specs import ModelSpec
+from brainlike.simulate.corpus import build_corpus
 from brainlike.models import checkpoint
 from brainlike.preprocess.corpus import build_shards
 from brainlike.training.run import train_model
@@ -19,20 +20,20 @@ CPU = torch.device("cpu")
 @pytest.fixture(scope="module")
 def shards(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("corpus")
-    corpus = Corpus(name="c", source="unused", collections=("en",), shard_minutes=0.3,
-                    simulate=CorpusSimulation(hours={"en": 0.01}, speakers=2,
-                                              chapter_minutes=0.15))
+    corpus = Corpus.from_config("c", {
+        "source": "unused", "collections": ["en"], "shard_minutes": 0.3,
+        "simulate": {"hours": {"en": 0.01}, "speakers": 2, "chapter_minutes": 0.15}})
     build_corpus(corpus, seed=1, root=root / "raw", workers=1)
     build_shards(corpus, root / "raw", "en", root / "en")
     return root / "en"
 
 
-def _spec(objective: str, **training) -> dict:
-    return {"family": "logmel", "preset": "tiny", "seed": 3, "training": {
-        "objective": objective, "corpus": "c", "collections": ["en"], "steps": 4,
-        "batch_size": 2, "crop_seconds": 2.0, "warmup_steps": 2, "log_every": 2,
-        "checkpoint_every": 2, "targets": {"fit_batches": 2, "clusters": 8}, **training}}
-
+def _spec(objective: str, **training) -> ModelSpec:
+    recipe = {"objective": objective, "corpus": "c", "collections": ["en"], "steps": 4,
+              "batch_size": 2, "crop_seconds": 2.0, "warmup_steps": 2, "log_every": 2,
+              "checkpoint_every": 2, "targets": {"fit_batches": 2, "clusters": 8}, **training}
+    return ModelSpec.from_config(objective, {"family": "logmel", "preset": "tiny", "seed": 3,
+                                             "training": recipe})
 
 
 @pytest.mark.parametrize("objective, term", [("hubert", "masked_accuracy"),
@@ -44,7 +45,8 @@ def test_each_objective_trains_and_checkpoints(shards: Path, tmp_path: Path, obj
     assert [r["step"] for r in rows] == [2, 4]
     assert all(term in r and r["loss"] == r["loss"] for r in rows)
     assert 0 <= rows[-1]["data_wait_fraction"] < 1
-    checkpoint.save(tmp_path / "model.pt", encoder, "logmel", {"spec": _spec(objective), **extra})
+    checkpoint.save(tmp_path / "model.pt", encoder, "logmel",
+                    {"spec": _spec(objective).to_dict(), **extra})
     loaded, saved = checkpoint.load(tmp_path / "model.pt")
     x = torch.randn(1, 16000)
     with torch.no_grad():

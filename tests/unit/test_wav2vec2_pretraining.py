@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from brainlike.models import checkpoint
-from brainlike.models.contrastive import ObjectiveConfig
-from brainlike.models.hubert import HubertObjective
-from brainlike.models.wav2vec2 import Wav2Vec2, Wav2Vec2Config
-from brainlike.training.run import Contrastive
+from brainlike.models.configs import Wav2Vec2Config
+from brainlike.models.wav2vec2 import Wav2Vec2
+from brainlike.objectives.hubert import HubertObjective
+from brainlike.objectives.wav2vec2 import Contrastive, ObjectiveConfig
 
 SR = 16000
 N_CONV = 7
@@ -110,6 +110,10 @@ def test_wrong_mask_shape(tiny):
 
 # -- gradients --------------------------------------------------------------------------------
 
+def _head() -> ObjectiveConfig:
+    return ObjectiveConfig.preset("small", unmasked_weight=0.0)
+
+
 def _assert_every_parameter_learns(model: Wav2Vec2) -> None:
     missing = [n for n, p in model.named_parameters()
                if p.grad is None or not torch.isfinite(p.grad).all() or not p.grad.abs().sum()]
@@ -119,7 +123,7 @@ def _assert_every_parameter_learns(model: Wav2Vec2) -> None:
 
 def test_contrastive_backward_reaches_every_parameter():
     model = _model()
-    objective = Contrastive(model, ObjectiveConfig.preset("small"), 0.4, (3, 5)).train()
+    objective = Contrastive(model, _head(), 0.4, (3, 5), "conv2").train()
     out = objective({"audio": _audio()}, torch.Generator().manual_seed(0))
     assert torch.isfinite(out["loss"])
     out["loss"].backward()
@@ -129,7 +133,8 @@ def test_contrastive_backward_reaches_every_parameter():
 
 def test_hubert_backward_reaches_every_parameter():
     model = _model()
-    objective = HubertObjective(model, n_clusters=8, mask_prob=0.4).train()
+    objective = HubertObjective(model, n_clusters=8, mask_prob=0.4, span=(3, 5),
+                                unmasked_weight=0.0).train()
     audio = _audio()
     frames = model.forward_conv(audio)[-1].shape[1]
     targets = torch.randint(0, 8, (2, frames), generator=torch.Generator().manual_seed(2))
@@ -144,7 +149,7 @@ def test_hubert_backward_reaches_every_parameter():
 
 def test_contrastive_loss_falls_on_a_fixed_batch():
     model = _model()
-    objective = Contrastive(model, ObjectiveConfig.preset("small"), 0.4, (3, 5))
+    objective = Contrastive(model, _head(), 0.4, (3, 5), "conv2")
     batch = {"audio": _audio()}
 
     def held_out_loss() -> float:
@@ -170,16 +175,15 @@ def test_contrastive_loss_falls_on_a_fixed_batch():
 
 def test_logmel_targets_need_a_logmel_encoder():
     with pytest.raises(ValueError, match="needs a log-mel encoder"):
-        Contrastive(_model(), ObjectiveConfig.preset("small"), 0.4, (3, 5), quantize="logmel")
+        Contrastive(_model(), _head(), 0.4, (3, 5), quantize="logmel")
     with pytest.raises(ValueError, match="unknown quantize 'conv3'"):
-        Contrastive(_model(), ObjectiveConfig.preset("small"), 0.4, (3, 5), quantize="conv3")
+        Contrastive(_model(), _head(), 0.4, (3, 5), quantize="conv3")
 
 
 def test_logmel_targets_are_the_mel_window_under_each_conv2_frame():
     torch.manual_seed(0)
     encoder = checkpoint.from_preset("logmel", "tiny")
-    objective = Contrastive(encoder, ObjectiveConfig.preset("small"), 0.4, (3, 5),
-                            quantize="logmel")
+    objective = Contrastive(encoder, _head(), 0.4, (3, 5), quantize="logmel")
     mel = encoder.frontend(_audio(n=SR + 123))
     features = encoder.forward_conv(mel)[-1]
     windows = objective.quantizer_input(mel, features)

@@ -75,7 +75,8 @@ def test_default_config_plans_every_model_through_every_rule(tmp_path: Path) -> 
     trained = sum(1 for spec in config["models"].values() if spec["training"])
     assert counts["train_model"] == models and trained == 7
     assert counts["features"] == (models + baselines) * 6  # 6 stories
-    assert counts["brain_scores"] == (models + baselines) * 9  # 9 listeners
+    assert counts["brain_scores"] == models + baselines  # each scores all 9 listeners
+    assert counts["responses_parquet"] == 9  # a job per listener
     assert counts["phone_probe"] == models
 
 
@@ -89,7 +90,7 @@ def test_default_config_builds_every_parquet_target(default_run: Path) -> None:
     subjects = sorted(truth["subject"].unique())
     assert len(subjects) == 9
     for subject in subjects:
-        runs = sorted((base / "responses").glob(f"{subject}_task-*.parquet"))
+        runs = sorted((base / "responses" / subject).glob("task-*.parquet"))
         assert len(runs) == 6
         volumes = sum(pq.read_metadata(r).num_rows for r in runs)
         assert volumes >= 800, f"{subject} has {volumes} volumes, the power floor is 800"

@@ -31,13 +31,14 @@ def test_all_parquet_targets_are_built_and_valid(small_run: Path) -> None:
         assert stim.column("sample_rate")[0].as_py() == 16000
         assert len(stim.column("words")[0]) > 20
     for subject, task in RUNS:
-        path = base / "responses" / f"{subject}_task-{task}.parquet"
+        path = base / "responses" / subject / f"task-{task}.parquet"
         check_schema(path, "responses/1")
         run = read_metadata(path, "brainlike.run")
         table = pq.read_table(path)
         assert table.num_rows == run["volumes_in_scan"] - 4  # trim.start_trs = 4
         assert table.column("time")[0].as_py() == pytest.approx(0.0)  # lead-in trimmed away
-    assert not (base / "responses" / "sub-005_task-zh1.parquet").exists()  # excluded
+    assert not (base / "responses" / "sub-005" / "task-zh1.parquet").exists()  # excluded
+    assert not (base / "responses" / "sub-004").exists()  # not selected
     truth = read_table(base / "groundtruth.parquet", "groundtruth/1").to_pandas()
     assert set(truth["subject"]) == {"sub-001", "sub-002", "sub-003", "sub-005"}
     for collection in ("en", "fr", "zh", "nonspeech"):
@@ -68,8 +69,8 @@ def test_clone_is_clean_from_the_configured_source_with_only_selected_content(
 
 
 def test_rebuilding_one_target_reruns_only_its_job(small_run: Path) -> None:
-    target = "data/parquet/narratives-sim/responses/sub-002_task-fr1.parquet"
-    other = small_run / "data/parquet/narratives-sim/responses/sub-001_task-fr1.parquet"
+    target = "data/parquet/narratives-sim/responses/sub-002"
+    other = small_run / "data/parquet/narratives-sim/responses/sub-001/task-fr1.parquet"
     before = other.stat().st_mtime_ns
     proc = snakemake(small_run, "--cores", "1", target, "--forcerun", "responses_parquet")
     assert "1 of 1 steps (100%) done" in proc.stderr
@@ -100,7 +101,7 @@ def test_every_configured_model_is_scored_for_every_listener(small_run: Path) ->
 
 def test_probe_summary_judges_each_trained_model_against_its_own_random_init(
         small_run: Path) -> None:
-    summary = read_table(small_run / "results/probes/narratives-sim/summary.parquet",
+    summary = read_table(small_run / "results/probes/narratives-sim.summary.parquet",
                          "probesummary/1").to_pandas().set_index("model")
     config = yaml.safe_load((small_run / "config.yaml").read_text())
     assert set(summary.index) == set(config["targets"]["models"])
@@ -120,7 +121,7 @@ def test_probe_summary_judges_each_trained_model_against_its_own_random_init(
     (lambda c: c["listening"]["narratives-sim"].update(tr="fast"), "fast"),
     (lambda c: c.update(sead=1), "sead"),
     # a preset the schema knows but this family does not have
-    (lambda c: c["models"]["wav2vec2-random"].update(preset="small"), "wav2vec2-random"),
+    (lambda c: c["models"]["waveform-random"].update(preset="small"), "waveform-random"),
 ])
 def test_config_typos_fail_validation_naming_the_key(tmp_path: Path, mutate, key: str) -> None:
     workdir = copy_workflow(tmp_path)
@@ -165,11 +166,11 @@ def test_unreachable_source_fails_naming_the_url(tmp_path: Path) -> None:
 def test_one_brain_score_file_plans_only_what_it_needs(tmp_path: Path) -> None:
     workdir = copy_workflow(tmp_path)
     (workdir / "config.yaml").write_text(yaml.safe_dump(small_config(workdir)))
-    target = "results/brainscores/narratives-sim/words/sub-002.parquet"
+    target = "results/brainscores/narratives-sim/words.parquet"
     proc = snakemake(workdir, "-n", target)
     counts = job_counts(proc)
     assert counts.get("brain_scores") == 1
-    assert counts.get("responses_parquet") == 3  # sub-002's three runs, nobody else's
+    assert counts.get("responses_parquet") == 4  # every listener, one job each
     assert counts.get("features") == 3  # the words baseline for those three stories
     for absent in ("train_model", "noise_ceilings", "summary", "corpus_parquet",
                    "simulate_corpus"):

@@ -43,7 +43,30 @@ def feature_info(path: str | Path) -> dict:
 
 def read_layer(path: str | Path, layer: str) -> tuple[np.ndarray, np.ndarray]:
     """(times (n_volumes,), values (n_volumes, F)) of one layer."""
+    return _read_layer(path, layer, feature_info(path))
+
+
+def read_layer_grid(path: str | Path, layer: str) -> tuple[float, np.ndarray, np.ndarray]:
+    """(tr, times (n_volumes,), values (n_volumes, F)) of one layer, the TR from the file's
+    metadata. An InputError names the file when the TR is missing or not a positive number,
+    or when the time column is not ``volume * tr``."""
     info = feature_info(path)
+    tr = info.get("tr")
+    if isinstance(tr, bool) or not isinstance(tr, (int, float)) or not np.isfinite(tr) \
+            or tr <= 0:
+        raise InputError(path, f"its brainlike.features metadata has no positive 'tr' "
+                               f"(found {tr!r})")
+    times, values = _read_layer(path, layer, info)
+    expected = np.arange(len(times)) * float(tr)
+    off = np.flatnonzero(np.abs(times - expected) > 1e-6 * max(1.0, float(tr)))
+    if off.size:
+        at = int(off[0])
+        raise InputError(path, f"its time column disagrees with its metadata tr = {tr} s: "
+                               f"volume {at} is at {times[at]} s, not {expected[at]} s")
+    return float(tr), times, values
+
+
+def _read_layer(path: str | Path, layer: str, info: dict) -> tuple[np.ndarray, np.ndarray]:
     if layer not in info["layers"]:
         raise InputError(path, f"no layer {layer!r}; it has {list(info['layers'])}")
     table = pq.read_table(path, filters=[("layer", "=", layer)], columns=["time", "values"])

@@ -12,24 +12,8 @@ from brainlike.features import baselines
 from brainlike.features.layers import windowed_layers
 from brainlike.features.timeline import n_volumes, scale, to_volumes
 from brainlike.io.schemas import read_table
+from brainlike.plan.specs import FeatureSpec
 from brainlike.preprocess.utterances import row_audio
-
-
-@dataclass(frozen=True)
-class FeatureSpec:
-    """How activations become regressors (the ``features`` section of the config)."""
-
-    rate: float = 50.0
-    window_s: float = 5.0
-    context_s: float = 10.0
-    scaling: str = "zscore"
-    response: str = "hrf"
-    fir_delays: tuple[int, ...] = (2, 3, 4, 5, 6)
-    tail_s: float = 20.0
-
-    @classmethod
-    def from_dict(cls, d: dict) -> FeatureSpec:
-        return cls(**{**d, "fir_delays": tuple(d.get("fir_delays", cls.fir_delays))})
 
 
 @dataclass
@@ -55,7 +39,7 @@ class Stimulus:
                    phonemes=pd.DataFrame(table.column("phonemes")[0].as_py()))
 
 
-def frame_features(kind: str, stimulus: Stimulus, others: list[Stimulus], spec: FeatureSpec,
+def story_frames(kind: str, stimulus: Stimulus, others: list[Stimulus], spec: FeatureSpec,
                    model=None, device=None) -> dict[str, np.ndarray]:
     """layer name -> (frames at spec.rate, F) for a baseline ``kind`` or a model's layers.
 
@@ -77,7 +61,7 @@ def frame_features(kind: str, stimulus: Stimulus, others: list[Stimulus], spec: 
         raise ValueError(f"story {stimulus.task} is at {stimulus.sample_rate} Hz, the model "
                          f"expects {model.config.sample_rate} Hz")
     layers = windowed_layers(model, stimulus.audio, stimulus.sample_rate, spec.window_s,
-                             spec.context_s, spec.rate, device)
+                             spec.context_s, spec.rate, device, precision=spec.precision)
     return dict(zip(model.layer_names, layers))
 
 

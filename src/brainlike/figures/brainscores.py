@@ -21,20 +21,20 @@ ROI_ORDER = ("early_auditory", "mid_temporal", "high_language", "control")
 METRIC = "normalised_r"
 
 
-def _group(summary: pd.DataFrame) -> pd.DataFrame:
+def group_rows(summary: pd.DataFrame) -> pd.DataFrame:
     group = summary[summary["subject"] == "group"]
     if group.empty:
         raise ValueError("the summary has no group rows")
     return group
 
 
-def _rois(frame: pd.DataFrame) -> list[str]:
+def roi_order(frame: pd.DataFrame) -> list[str]:
     present = list(dict.fromkeys(frame["roi"]))
     return [r for r in ROI_ORDER if r in present] + [r for r in present if r not in ROI_ORDER
                                                      and r != "other"]
 
 
-def _save(fig: plt.Figure, path: str | Path) -> None:
+def save_figure(fig: plt.Figure, path: str | Path) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or "svg", bbox_inches="tight")
     plt.close(fig)
@@ -42,8 +42,8 @@ def _save(fig: plt.Figure, path: str | Path) -> None:
 
 def layer_profiles(summary: pd.DataFrame, models: list[str], path: str | Path) -> None:
     """One panel per model: ceiling-normalised score of every layer, a line per ROI."""
-    group = _group(summary)
-    rois = _rois(group)
+    group = group_rows(summary)
+    rois = roi_order(group)
     fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.4), squeeze=False,
                              sharey=True)
     for ax, model in zip(axes[0], models):
@@ -59,12 +59,12 @@ def layer_profiles(summary: pd.DataFrame, models: list[str], path: str | Path) -
         ax.set_title(model, fontsize=9)
     axes[0][0].set_ylabel("brain score (r / noise ceiling)")
     axes[0][-1].legend(fontsize=7, frameon=False)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def best_layers(summary: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     """Per model and ROI: the layer with the highest group score (the hierarchy test)."""
-    group = _group(summary)
+    group = group_rows(summary)
     group = group[group["model"].isin(models) & group[METRIC].notna()]
     best = group.loc[group.groupby(["model", "roi"])[METRIC].idxmax()]
     return best[["model", "roi", "layer", "layer_index", METRIC]].reset_index(drop=True)
@@ -73,8 +73,8 @@ def best_layers(summary: pd.DataFrame, models: list[str]) -> pd.DataFrame:
 def best_layer_figure(summary: pd.DataFrame, models: list[str], path: str | Path) -> None:
     """Relative depth (0 = first layer, 1 = last) of each ROI's best layer, per model."""
     best = best_layers(summary, models)
-    depth = _group(summary).groupby("model")["layer_index"].max()
-    rois = _rois(best)
+    depth = group_rows(summary).groupby("model")["layer_index"].max()
+    rois = roi_order(best)
     fig, ax = plt.subplots(figsize=(1.2 + 1.1 * len(rois), 3.2))
     for i, model in enumerate(models):
         part = best[best["model"] == model].set_index("roi").reindex(rois)
@@ -84,14 +84,14 @@ def best_layer_figure(summary: pd.DataFrame, models: list[str], path: str | Path
     ax.set_ylabel("relative depth of best layer")
     ax.set_ylim(-0.05, 1.05)
     ax.legend(fontsize=7, frameon=False)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def models_by_roi(summary: pd.DataFrame, path: str | Path) -> None:
     """Each model's best layer score per ROI (baselines have one layer): who explains what."""
-    group = _group(summary)
+    group = group_rows(summary)
     best = group.groupby(["model", "roi"])[METRIC].max().unstack("roi")
-    rois = [r for r in _rois(group) if r in best.columns]
+    rois = [r for r in roi_order(group) if r in best.columns]
     models = list(best.index)
     width = 0.8 / len(models)
     fig, ax = plt.subplots(figsize=(1.5 + 1.4 * len(rois), 3.4))
@@ -102,4 +102,4 @@ def models_by_roi(summary: pd.DataFrame, path: str | Path) -> None:
     ax.axhline(0, color="grey", lw=0.5)
     ax.set_ylabel("best-layer brain score (r / ceiling)")
     ax.legend(fontsize=7, frameon=False)
-    _save(fig, path)
+    save_figure(fig, path)

@@ -17,14 +17,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from brainlike.figures.brainscores import METRIC, _group, _rois, _save  # noqa: E402
+from brainlike.figures.brainscores import METRIC, group_rows, roi_order, save_figure  # noqa: E402
+from brainlike.plan.roster import ROLES, RosterEntry  # noqa: E402
 from brainlike.preprocess.participants import participant_column  # noqa: E402
 
-ROLES = ("self-supervised", "supervised", "non-speech", "random")
 ROLE_COLOURS = {"self-supervised": "tab:blue", "supervised": "tab:orange",
                 "non-speech": "tab:green", "random": "tab:grey"}
-SELF_SUPERVISED = ("hubert", "wav2vec2")
-NONSPEECH = "nonspeech"
 #: participants.tsv column with each subject's native language (the generator writes it).
 LANGUAGE_COLUMN = "native_language"
 #: Training-log terms worth a panel; other terms (lr, throughput) say nothing about learning.
@@ -33,31 +31,11 @@ TABLE_COLUMNS = ["roi", "subject", "subject_language", "model", "model_language"
                  "native", METRIC]
 
 
-def model_roles(models_config: dict) -> pd.DataFrame:
-    """One row per configured model: model, role, objective and training language.
-
-    ``language`` is the training collection ("en"), collections joined with "+" for a
-    multilingual model, "nonspeech" for non-speech training, missing (NA) for random init.
-    """
-    rows = []
-    for model, spec in models_config.items():
-        training = spec.get("training")
-        if training is None:
-            rows.append((model, "random", None, None))
-            continue
-        objective = training["objective"]
-        collections = list(dict.fromkeys(training.get("collections") or []))
-        # Non-speech means no speech at all: a model that also heard speech tests speech.
-        if collections and set(collections) == {NONSPEECH}:
-            role = "non-speech"
-        elif objective in SELF_SUPERVISED:
-            role = "self-supervised"
-        elif objective == "supervised":
-            role = "supervised"
-        else:
-            raise ValueError(f"model {model!r}: unknown training objective {objective!r}")
-        rows.append((model, role, objective, "+".join(collections) or None))
-    return pd.DataFrame(rows, columns=["model", "role", "objective", "language"])
+def model_roles(roster: dict[str, RosterEntry]) -> pd.DataFrame:
+    """One row per model of the plan's roster: model, role, objective and training language
+    ("en", "+"-joined collections for a multilingual model, NA for random init)."""
+    return pd.DataFrame([(e.model, e.role, e.objective, e.language) for e in roster.values()],
+                        columns=["model", "role", "objective", "language"])
 
 
 def subject_languages(participants: str | Path, column: str = LANGUAGE_COLUMN) -> dict[str, str]:
@@ -69,7 +47,7 @@ def best_rows(summary: pd.DataFrame) -> pd.DataFrame:
     """The whole group row (score and CI) of each model's best layer per ROI."""
     # Selecting the layer on the group mean keeps per-subject scores honest: a per-subject
     # argmax would pick each subject's luckiest layer and inflate every comparison.
-    group = _group(summary)
+    group = group_rows(summary)
     group = group[group[METRIC].notna()]
     return group.loc[group.groupby(["model", "roi"])[METRIC].idxmax()].reset_index(drop=True)
 
@@ -78,7 +56,7 @@ def _text_figure(message: str, path: str | Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 2))
     ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=9)
     ax.set_axis_off()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def controls_figure(summary: pd.DataFrame, roles: pd.DataFrame, path: str | Path) -> None:
@@ -92,7 +70,7 @@ def controls_figure(summary: pd.DataFrame, roles: pd.DataFrame, path: str | Path
     present = list(dict.fromkeys(best["model"]))
     models = [m for r in ROLES for m in present if role_of.get(m) == r]
     models += [m for m in present if m not in role_of]
-    rois = _rois(best)
+    rois = roi_order(best)
     width = 1.5 + (0.35 * len(models) + 0.6) * len(rois)
     fig, axes = plt.subplots(1, len(rois), figsize=(width, 3.6), squeeze=False, sharey=True,
                              layout="constrained")
@@ -121,7 +99,7 @@ def controls_figure(summary: pd.DataFrame, roles: pd.DataFrame, path: str | Path
                                      hatch="//", lw=0))
         labels.append("baseline")
     fig.legend(handles, labels, fontsize=7, frameon=False, loc="outside right center")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def native_table(summary: pd.DataFrame, roles: pd.DataFrame,
@@ -168,7 +146,7 @@ def native_figure(summary: pd.DataFrame, roles: pd.DataFrame,
     means = native_means(table)
     by_language = ("roi", "subject_language", "native")
     groups = native_means(table, by_language).set_index(list(by_language))[METRIC]
-    rois = _rois(table)
+    rois = roi_order(table)
     languages = sorted(table["subject_language"].unique())
     fig, axes = plt.subplots(1, len(rois), figsize=(0.5 + 2.2 * len(rois), 3.4), squeeze=False,
                              sharey=True)
@@ -184,7 +162,7 @@ def native_figure(summary: pd.DataFrame, roles: pd.DataFrame,
         ax.set_title(roi, fontsize=9)
     axes[0][0].set_ylabel("brain score (r / ceiling)")
     axes[0][-1].legend(fontsize=7, frameon=False)
-    _save(fig, path)
+    save_figure(fig, path)
     return table
 
 
@@ -212,4 +190,4 @@ def training_curves(logs: dict[str, pd.DataFrame], path: str | Path) -> None:
     handles = {h.get_label(): h for ax in axes[0] for h in ax.get_lines()}
     fig.legend(list(handles.values()), list(handles), fontsize=7, frameon=False,
                loc="outside right center")
-    _save(fig, path)
+    save_figure(fig, path)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from brainlike.figures.brainscores import _save, plt
+from brainlike.figures.brainscores import plt, save_figure
 
 
 def probe_table(probes: pd.DataFrame) -> pd.DataFrame:
@@ -35,4 +35,4 @@ def probe_profiles(probes: pd.DataFrame, path: str | Path) -> None:
         ax.legend(fontsize=7, frameon=False)
     axes[0][0].set_ylabel("held-out phone accuracy (frames)")
     fig.suptitle("Layer-wise phone probe on the listening stories")
-    _save(fig, path)
+    save_figure(fig, path)

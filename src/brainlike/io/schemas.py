@@ -37,11 +37,11 @@ features/1 -- one file per dataset, model and story: every layer on the story's 
     one row group per layer, so a reader fetches one layer without the others; metadata
     ``brainlike.features`` (JSON: tr, rate, response, scaling, layers with their widths).
 
-brainscores/1 -- one file per dataset, model and subject: held-out r of every vertex
+brainscores/1 -- one file per dataset and model, a row group per subject: held-out r of every vertex
     model string, subject string, layer string, layer_index int16, vertex int32, fold int16,
     r float32 (Pearson r on the fold's held-out volumes), alpha float32 (chosen penalty)
 
-roiscores/1 -- beside each brainscores/1 file: the ROI statistics of the same fit
+roiscores/1 -- beside each brainscores/1 file: the ROI statistics of the same fits
     model, subject, layer string, roi string, mean_r float64 (ROI mean of the vertices' r),
     roi_r float64 (CV r of the ROI-mean response), p_value float64 (its refitted
     circular-shift null, +1 corrected)
@@ -78,7 +78,9 @@ groundtruth/1 -- simulated datasets only: the planted answer per subject and ver
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +226,18 @@ def write_table(table: pa.Table, path: str | Path, name: str,
     table = table.replace_schema_metadata(_with_name(table.schema, name, metadata).metadata)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_size)
+
+
+@contextlib.contextmanager
+def table_writer(path: str | Path, name: str) -> Iterator[Callable[[pa.Table], None]]:
+    """Write schema ``name`` a table at a time (one row group each), atomically: the file
+    appears, complete, only when the block exits without an error."""
+    expected = SCHEMAS[name]
+    if expected is None:
+        raise ValueError(f"{name} has no fixed schema to stream")
+    schema = _with_name(expected, name, None)
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as out:
+        yield lambda table: out.write_table(table.select(schema.names).cast(schema))
 
 
 def check_schema(path: str | Path, name: str) -> pa.Schema:

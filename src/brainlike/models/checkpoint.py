@@ -10,24 +10,26 @@ from torch import nn
 
 from brainlike.errors import InputError
 from brainlike.io.atomic import atomic_path
-from brainlike.models.logmel_encoder import LogMelEncoder, LogMelEncoderConfig
-from brainlike.models.wav2vec2 import Wav2Vec2, Wav2Vec2Config
+from brainlike.models.configs import FAMILY_CONFIGS
+from brainlike.models.logmel_encoder import LogMelEncoder
+from brainlike.models.wav2vec2 import Wav2Vec2
 
-FAMILIES = {"wav2vec2": (Wav2Vec2, Wav2Vec2Config),
-            "logmel": (LogMelEncoder, LogMelEncoderConfig)}
+FAMILIES = {"waveform": Wav2Vec2, "logmel": LogMelEncoder}
+#: Family names that earlier checkpoints carry.
+RENAMED = {"wav2vec2": "waveform"}
 
 
 def build(family: str, config: Any) -> nn.Module:
     if family not in FAMILIES:
         raise ValueError(f"unknown model family {family!r}; choose from {sorted(FAMILIES)}")
-    return FAMILIES[family][0](config)
+    return FAMILIES[family](config)
 
 
 def from_preset(family: str, preset: str) -> nn.Module:
     """A freshly initialised model of ``family`` with its named preset (e.g. "tiny")."""
     if family not in FAMILIES:
         raise ValueError(f"unknown model family {family!r}; choose from {sorted(FAMILIES)}")
-    return build(family, FAMILIES[family][1].preset(preset))
+    return build(family, FAMILY_CONFIGS[family].preset(preset))
 
 
 def save(path: str | Path, model: nn.Module, family: str, extra: dict | None = None) -> None:
@@ -45,8 +47,9 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> tuple[nn
     except Exception as exc:  # a truncated or foreign file: say which
         raise InputError(path, f"not a loadable brainlike checkpoint ({exc})") from exc
     family = payload.get("family") if isinstance(payload, dict) else None
+    family = RENAMED.get(family, family)
     if family not in FAMILIES:
         raise InputError(path, f"checkpoint names unknown model family {family!r}")
-    model = build(family, FAMILIES[family][1].from_dict(payload["config"]))
+    model = build(family, FAMILY_CONFIGS[family].from_dict(payload["config"]))
     model.load_state_dict(payload["state_dict"])
     return model.eval(), payload.get("extra", {})

@@ -25,85 +25,16 @@ Design choices:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 from torch import Tensor, nn
 from torchaudio.transforms import MelSpectrogram
 
-from brainlike.models.wav2vec2 import LayerGeometry
+from brainlike.models.configs import LogMelEncoderConfig
+from brainlike.models.geometry import LayerGeometry
 
 LOG_OFFSET = 1e-6  # mel power floor before the log: ~-14, far below speech (~0..10)
 CMVN_EPS = 1e-5
 
-
-@dataclass(frozen=True)
-class LogMelEncoderConfig:
-    """Architecture hyperparameters; stored in every checkpoint."""
-
-    n_mels: int = 80
-    n_fft: int = 400
-    hop_length: int = 160
-    conv_channels: int = 256
-    conv_kernels: tuple[int, int] = (3, 3)
-    conv_strides: tuple[int, int] = (1, 2)  # 100 Hz mel -> 100 Hz conv1 -> 50 Hz conv2
-    embed_dim: int = 256
-    num_layers: int = 4
-    num_heads: int = 4
-    ff_dim: int = 1024
-    pos_conv_kernel: int = 31  # odd: 'same' padding without trimming (0.6 s at 50 Hz)
-    pos_conv_groups: int = 16
-    pos_dims: int = 0  # 0: positions added to the projection; > 0: their own channels
-    dropout: float = 0.1
-    sample_rate: int = 16000
-
-    def __post_init__(self) -> None:
-        if len(self.conv_kernels) != 2 or len(self.conv_strides) != 2:
-            raise ValueError("conv_kernels and conv_strides need one entry per conv layer (2)")
-        if self.pos_conv_kernel % 2 != 1:
-            raise ValueError(f"pos_conv_kernel must be odd, found {self.pos_conv_kernel}")
-        if self.embed_dim % self.num_heads or self.embed_dim % self.pos_conv_groups:
-            raise ValueError(f"embed_dim {self.embed_dim} must divide by num_heads "
-                             f"{self.num_heads} and pos_conv_groups {self.pos_conv_groups}")
-        if not 0 <= self.pos_dims < self.embed_dim or self.pos_dims % self.pos_conv_groups:
-            raise ValueError(f"pos_dims {self.pos_dims} must be in [0, embed_dim "
-                             f"{self.embed_dim}) and divide by pos_conv_groups "
-                             f"{self.pos_conv_groups}")
-
-    @property
-    def content_dim(self) -> int:
-        """Channels of the frame's projection (the rest carry the positional term)."""
-        return self.embed_dim - self.pos_dims
-
-    @classmethod
-    def preset(cls, name: str) -> LogMelEncoderConfig:
-        if name not in PRESETS:
-            raise ValueError(f"unknown logmel preset {name!r}; choose from {sorted(PRESETS)}")
-        return PRESETS[name]
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> LogMelEncoderConfig:
-        return cls(**{**d, "conv_kernels": tuple(d["conv_kernels"]),
-                      "conv_strides": tuple(d["conv_strides"])})
-
-
-PRESETS: dict[str, LogMelEncoderConfig] = {
-    # Measured on 2 CPU cores: 3.6 M parameters, learns masked prediction in minutes.
-    "tiny": LogMelEncoderConfig(),
-    # The tiny model with a 512-wide transformer (13 M parameters, ~2x the step time). A
-    # linear phone read-out needs room for a frame's own spectrum *and* its context: at width
-    # 256 HuBERT's transformer layers stayed below conv1, at 512 they rise above it.
-    "small": LogMelEncoderConfig(embed_dim=512, num_heads=8, ff_dim=2048),
-    # Positions in their own channels (a quarter of the width), concatenated, not added.
-    "tiny-split": LogMelEncoderConfig(pos_dims=64),
-    "small-split": LogMelEncoderConfig(embed_dim=512, num_heads=8, ff_dim=2048, pos_dims=128),
-    # Same frame geometry, BASE-like width and depth (~90 M parameters): for a GPU.
-    "base": LogMelEncoderConfig(conv_channels=512, embed_dim=768, num_layers=12,
-                                num_heads=12, ff_dim=3072, pos_conv_kernel=63),
-}
 
 
 class LogMelEncoder(nn.Module):

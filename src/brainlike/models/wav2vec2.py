@@ -6,72 +6,12 @@ and every transformer block, as in Millet et al. 2022.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 from torch import Tensor, nn
 from torchaudio.models import wav2vec2_model
 
-#: (channels, kernel, stride) of the seven convolutional blocks in the paper's BASE model.
-PAPER_CONV = ((512, 10, 5), (512, 3, 2), (512, 3, 2), (512, 3, 2), (512, 3, 2), (512, 2, 2),
-              (512, 2, 2))
-
-
-@dataclass(frozen=True)
-class Wav2Vec2Config:
-    """Architecture hyperparameters; stored in every checkpoint."""
-
-    conv_layers: tuple[tuple[int, int, int], ...] = PAPER_CONV
-    embed_dim: int = 768
-    num_layers: int = 12
-    num_heads: int = 12
-    ff_dim: int = 3072
-    pos_conv_kernel: int = 128
-    pos_conv_groups: int = 16
-    dropout: float = 0.1
-    layer_norm_first: bool = False
-    sample_rate: int = 16000
-
-    @classmethod
-    def preset(cls, name: str) -> Wav2Vec2Config:
-        if name not in PRESETS:
-            raise ValueError(f"unknown wav2vec2 preset {name!r}; choose from {sorted(PRESETS)}")
-        return PRESETS[name]
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Wav2Vec2Config:
-        return cls(**{**d, "conv_layers": tuple(tuple(c) for c in d["conv_layers"])})
-
-    @property
-    def conv_channels(self) -> int:
-        """Width of the last convolutional block (what the quantizer sees)."""
-        return self.conv_layers[-1][0]
-
-
-PRESETS: dict[str, Wav2Vec2Config] = {
-    # The paper's BASE model (95 M parameters): for a GPU cluster.
-    "base": Wav2Vec2Config(),
-    # Same seven-block geometry (so layer times match BASE) at a width 2 CPU cores can run.
-    "tiny": Wav2Vec2Config(conv_layers=tuple((64, k, s) for _, k, s in PAPER_CONV),
-                           embed_dim=128, num_layers=4, num_heads=4, ff_dim=256,
-                           pos_conv_kernel=32, pos_conv_groups=4),
-}
-
-
-@dataclass(frozen=True)
-class LayerGeometry:
-    """Where a layer's frame ``j`` sits in the input: samples [j*stride, j*stride+field)."""
-
-    stride: int
-    field: int
-
-    def centres(self, n_frames: int, sample_rate: int) -> Tensor:
-        """(n_frames,) frame centres in seconds from the start of the input."""
-        return (torch.arange(n_frames) * self.stride + self.field / 2) / sample_rate
-
+from brainlike.models.configs import Wav2Vec2Config
+from brainlike.models.geometry import LayerGeometry
 
 class Wav2Vec2(nn.Module):
     """A wav2vec 2.0 backbone (feature encoder + transformer) exposing all its layers."""

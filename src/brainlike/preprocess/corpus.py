@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from brainlike.config import Corpus
+from brainlike.plan.datasets import Corpus
 from brainlike.errors import InputError
 from brainlike.io.atomic import atomic_directory, write_json
 from brainlike.io.schemas import write_table

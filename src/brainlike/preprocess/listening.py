@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from brainlike.config import ListeningDataset
+from brainlike.plan.datasets import ListeningDataset
 from brainlike.errors import InputError
 from brainlike.io.schemas import read_table, write_table
 from brainlike.preprocess.audio import audio_duration

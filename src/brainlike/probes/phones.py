@@ -55,7 +55,7 @@ def _nearest(centres: np.ndarray, times: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def frame_features(model: nn.Module, utterances: list[Utterance], chunk_s: float = 20.0,
+def labelled_frames(model: nn.Module, utterances: list[Utterance], chunk_s: float = 20.0,
                    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """({layer: (n_frames, dim) float32}, labels (n_frames,) with "" between phones).
 
@@ -107,7 +107,7 @@ def probe_layer(x: np.ndarray, y: np.ndarray, n_folds: int = 5) -> list[dict]:
 def probe_model(model: nn.Module, utterances: list[Utterance], n_folds: int = 5,
                 min_count: int = 50) -> list[dict]:
     """Rows (layer, layer_index, fold, accuracy, chance, alpha, n_train, n_test, n_classes)."""
-    vectors, labels = frame_features(model, utterances)
+    vectors, labels = labelled_frames(model, utterances)
     keep = keep_frequent(labels, min_count)
     y = labels[keep].astype(str)
     n_classes = len(set(y))

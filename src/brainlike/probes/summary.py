@@ -13,21 +13,6 @@ import numpy as np
 import pandas as pd
 
 
-def random_controls(models: dict[str, dict], names: list[str]) -> dict[str, str]:
-    """For each trained model in ``names``: the first untrained model in ``names`` with the
-    same family and preset ("" when none is configured; untrained models map to "")."""
-    untrained = [n for n in names if models[n].get("training") is None]
-
-    def control(spec: dict) -> str:
-        if spec.get("training") is None:
-            return ""
-        same = [n for n in untrained if (models[n]["family"], models[n]["preset"])
-                == (spec["family"], spec["preset"])]
-        return same[0] if same else ""
-
-    return {name: control(models[name]) for name in names}
-
-
 def _per_fold(probes: pd.DataFrame, model: str) -> tuple[pd.DataFrame, dict[int, str]]:
     """(layer_index x fold) accuracy of one model, and its layer names by index."""
     rows = probes[probes["model"] == model]
@@ -44,7 +29,8 @@ def _compare(a: pd.Series, b: pd.Series) -> tuple[float, int]:
 
 
 def probe_summary(probes: pd.DataFrame, controls: dict[str, str]) -> pd.DataFrame:
-    """One row per model of ``probes`` (probe/1 rows): see the probesummary/1 schema."""
+    """One row per model of ``probes`` (probe/1 rows): see the probesummary/1 schema.
+    ``controls``: model -> its untrained control ("" for none), the plan roster's choice."""
     out = []
     for model in sorted(probes["model"].unique()):
         folds, names = _per_fold(probes, model)

@@ -1,47 +1,34 @@
-"""One subject's brain scores for one model: every layer, every vertex, every ROI.
+"""Brain scores for one model: every subject, layer, vertex and ROI.
 
 Per layer: the design aligned to the subject's volumes, the cross-validated ridge (exact
 leave-one-out alpha per vertex by default), and the held-out r of every vertex and fold.
+Subjects who heard the same stories with the same volume times share the design, so
+:func:`score_subjects` builds each layer's design and its per-fold decomposition once for all
+of them; :func:`score_subject` is the one-subject case.
 
 Significance per ROI: the ROI's mean response (vertices z-scored, then averaged) is scored by
 the same cross-validated ridge, and so are ``permutations`` copies of it circularly shifted
 by at least ``block_trs`` volumes, each refitted from scratch. Refitting matters: with K-fold
 CV a fold's model is trained on the other folds' test rows, which couples the fold scores, so
 a null that only shifts held-out responses against fixed predictions is too narrow (11-14 %
-false positives at 0.05 in our simulations). The shifted copies are just more columns for
-the solver, in the same call as the vertices: they share one SVD per fold.
+false positives at 0.05 in our simulations). The shifted copies share each fold's
+decomposition with the vertices; with several subjects they are solved together through the
+shift structure (:func:`brainlike.scores.ridge.shifted_ridge`), whose cost hardly grows with
+the number of series.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from brainlike.plan.specs import ScoreSpec
 from brainlike.scores.design import SubjectData, layer_design
 from brainlike.scores.folds import kfold_contiguous, leave_one_group_out
-from brainlike.scores.ridge import cross_validated_ridge
-
-
-@dataclass(frozen=True)
-class ScoreSpec:
-    """The ``scores`` section of the config."""
-
-    alphas: tuple[float, ...] = tuple(np.logspace(-1, 8, 10))
-    cv: str = "kfold"
-    n_folds: int = 5
-    solver: str = "exact"
-    chunk_size: int = 4096
-    permutations: int = 1000
-    block_trs: int = 20
-
-    @classmethod
-    def from_dict(cls, d: dict) -> ScoreSpec:
-        keys = {k: d[k] for k in ("cv", "n_folds", "solver", "chunk_size", "permutations",
-                                  "block_trs") if k in d}
-        return cls(alphas=tuple(d.get("alphas", cls.alphas)), **keys)
+from brainlike.scores.ridge import CircularShifts, ridge_folds, shifted_ridge, solve_ridge
 
 
 def folds_for(data: SubjectData, spec: ScoreSpec) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -62,21 +49,19 @@ def circular_shifts(n_volumes: int, n: int, block: int, rng: np.random.Generator
     return lags if len(lags) <= n else np.sort(rng.choice(lags, size=n, replace=False))
 
 
-def _roi_null_columns(responses: np.ndarray, roi_names: np.ndarray,
-                      lags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(labels (G,), columns (T, G * (1 + L))): each ROI's mean z-scored response, then its
-    circular shifts by every lag, lag-major."""
+def _roi_means(responses: np.ndarray, roi_names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(labels (G,), means (T, G) float32): each ROI's mean z-scored response."""
     sd = responses.std(axis=0)
     z = np.divide(responses - responses.mean(axis=0), sd, out=np.zeros_like(responses),
                   where=sd > 0)
     labels = np.unique(roi_names)
-    means = np.stack([z[:, roi_names == g].mean(axis=1) for g in labels], axis=1)  # (T, G)
-    shifted = [np.roll(means, int(k), axis=0) for k in lags]
-    return labels, np.concatenate([means, *shifted], axis=1)
+    means = np.stack([z[:, roi_names == g].mean(axis=1) for g in labels], axis=1)
+    return labels, means.astype(np.float32)
 
 
 def _roi_null_p(score: np.ndarray, labels: np.ndarray, n_lags: int) -> pd.DataFrame:
-    """The ROI table from the fold-mean r of the columns :func:`_roi_null_columns` made."""
+    """The ROI table from the fold-mean r (G (1 + L),) of the ROI means and their shifts,
+    lag-major (:meth:`brainlike.scores.ridge.CircularShifts.columns`)."""
     observed, null = score[:len(labels)], score[len(labels):].reshape(n_lags, len(labels))
     p = (1 + (null >= observed - 1e-12).sum(axis=0)) / (1 + n_lags)
     return pd.DataFrame({"roi": labels, "roi_r": observed, "p_value": p})
@@ -86,48 +71,89 @@ def roi_null_test(X: np.ndarray, responses: np.ndarray, roi_names: np.ndarray,
                   folds: list, spec: ScoreSpec, lags: np.ndarray,
                   device=None) -> pd.DataFrame:
     """roi, roi_r (CV r of the ROI-mean response), p_value (refitted circular-shift null)."""
-    labels, columns = _roi_null_columns(responses, roi_names, lags)
-    result = cross_validated_ridge(X, columns, spec.alphas, folds, mode=spec.solver,
-                                   chunk_size=spec.chunk_size, device=device)
-    return _roi_null_p(result.r.mean(axis=0), labels, len(lags))
+    labels, means = _roi_means(responses, roi_names)
+    design = ridge_folds(X, spec.alphas, folds, spec.solver, device)
+    result = shifted_ridge(design, CircularShifts(means, lags), spec.chunk_size)
+    return _roi_null_p(result.mean_r, labels, len(lags))
 
 
-def score_subject(data: SubjectData, features: dict[str, str | Path], layers: list[str],
+def score_subject(data: SubjectData, features: Mapping[str, str | Path], layers: list[str],
                   roi_names: np.ndarray, spec: ScoreSpec, seed: int = 0,
                   device=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Returns (vertex rows: layer, layer_index, vertex, fold, r, alpha;
     ROI rows: layer, roi, mean_r, roi_r, p_value). roi_names: (V,) aligned with data.vertices."""
-    if len(roi_names) != data.responses.shape[1]:
-        raise ValueError(f"roi_names has {len(roi_names)} entries for "
-                         f"{data.responses.shape[1]} vertices")
-    folds = folds_for(data, spec)
-    lags = circular_shifts(len(data.tasks), spec.permutations, spec.block_trs,
+    return score_subjects({"": data}, features, layers, {"": roi_names}, spec, seed, device)[""]
+
+
+def score_subjects(subjects: Mapping[str, SubjectData], features: Mapping[str, str | Path],
+                   layers: list[str], roi_names: Mapping[str, np.ndarray], spec: ScoreSpec,
+                   seed: int = 0, device=None) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """:func:`score_subject` for every subject, sharing the work their designs have in common.
+
+    subjects: name -> loaded responses; features: task -> features/1 file (every task any
+    subject heard); roi_names: name -> (V,) ROI of each of that subject's vertices. Subjects
+    with identical (tasks, times) form a group: per layer its design, the folds'
+    decompositions and the circular-shift null of all its subjects' ROIs are computed once.
+    Every subject's responses are held at once; score a large dataset in batches of subjects.
+    Returns name -> (vertex rows, ROI rows), in the order given; each equals
+    ``score_subject`` of that subject (r to ~1e-6, p-values alike).
+    """
+    for name, data in subjects.items():
+        if len(roi_names[name]) != data.responses.shape[1]:
+            raise ValueError(f"roi_names of {name or 'the subject'} has {len(roi_names[name])} "
+                             f"entries for {data.responses.shape[1]} vertices")
+    groups: dict[tuple, list[str]] = {}
+    for name, data in subjects.items():
+        groups.setdefault((tuple(data.tasks.tolist()), data.times.tobytes()), []).append(name)
+    results = {}
+    for names in groups.values():
+        results.update(_score_group({n: subjects[n] for n in names}, features, layers,
+                                    {n: roi_names[n] for n in names}, spec, seed, device))
+    return {name: results[name] for name in subjects}
+
+
+def _score_group(subjects: dict[str, SubjectData], features: Mapping[str, str | Path],
+                 layers: list[str], roi_names: dict[str, np.ndarray], spec: ScoreSpec,
+                 seed: int, device) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Subjects sharing tasks and volume times: one design and decomposition per layer."""
+    first = next(iter(subjects.values()))
+    folds = folds_for(first, spec)
+    lags = circular_shifts(len(first.tasks), spec.permutations, spec.block_trs,
                            np.random.default_rng(seed)) if spec.permutations > 0 else None
-    n_vertices = data.responses.shape[1]
-    Y = data.responses
+    shifts, labels, where = None, {}, {}
     if lags is not None:
-        # One solver call per layer for vertices and null columns: they share each fold's SVD.
-        labels, null_columns = _roi_null_columns(data.responses, roi_names, lags)
-        Y = np.concatenate([data.responses, null_columns.astype(Y.dtype)], axis=1)
-    vertex_rows, roi_rows = [], []
+        series = []
+        for name, data in subjects.items():
+            labels[name], means = _roi_means(data.responses, roi_names[name])
+            start = sum(s.shape[1] for s in series)
+            where[name] = slice(start, start + means.shape[1])
+            series.append(means)
+        shifts = CircularShifts(np.concatenate(series, axis=1), lags)
+    vertex_rows = {name: [] for name in subjects}
+    roi_rows = {name: [] for name in subjects}
     for index, layer in enumerate(layers):
-        X = layer_design(features, layer, data)
-        result = cross_validated_ridge(X, Y, spec.alphas, folds, mode=spec.solver,
-                                       chunk_size=spec.chunk_size, device=device)
-        r, alpha = result.r[:, :n_vertices], result.alpha[:, :n_vertices]
-        n_folds = r.shape[0]
-        vertex_rows.append(pd.DataFrame({
-            "layer": layer, "layer_index": index,
-            "vertex": np.tile(data.vertices, n_folds),
-            "fold": np.repeat(np.arange(n_folds), n_vertices),
-            "r": r.ravel(), "alpha": alpha.ravel()}))
-        mean_r = pd.Series(r.mean(axis=0)).groupby(roi_names).mean()
-        rois = pd.DataFrame({"roi": mean_r.index, "mean_r": mean_r.to_numpy()})
-        if lags is not None:
-            null = _roi_null_p(result.r[:, n_vertices:].mean(axis=0), labels, len(lags))
-            rois = rois.merge(null, on="roi")
-        else:
-            rois["roi_r"] = rois["p_value"] = np.nan
-        roi_rows.append(rois.assign(layer=layer))
-    return (pd.concat(vertex_rows, ignore_index=True),
-            pd.concat(roi_rows, ignore_index=True)[["layer", "roi", "mean_r", "roi_r", "p_value"]])
+        X = layer_design(features, layer, first)
+        design = ridge_folds(X, spec.alphas, folds, spec.solver, device)
+        null = None
+        if shifts is not None:  # fold-mean r, (1 + L, G) lag-major
+            null = shifted_ridge(design, shifts, spec.chunk_size).mean_r.reshape(len(lags) + 1, -1)
+        for name, data in subjects.items():
+            result = solve_ridge(design, data.responses, spec.chunk_size)
+            n_folds, n_vertices = result.r.shape
+            vertex_rows[name].append(pd.DataFrame({
+                "layer": layer, "layer_index": index,
+                "vertex": np.tile(data.vertices, n_folds),
+                "fold": np.repeat(np.arange(n_folds), n_vertices),
+                "r": result.r.ravel(), "alpha": result.alpha.ravel()}))
+            mean_r = pd.Series(result.r.mean(axis=0)).groupby(roi_names[name]).mean()
+            rois = pd.DataFrame({"roi": mean_r.index, "mean_r": mean_r.to_numpy()})
+            if null is not None:
+                score = null[:, where[name]].ravel()  # lag-major, this subject's ROIs
+                rois = rois.merge(_roi_null_p(score, labels[name], len(lags)), on="roi")
+            else:
+                rois["roi_r"] = rois["p_value"] = np.nan
+            roi_rows[name].append(rois.assign(layer=layer))
+    return {name: (pd.concat(vertex_rows[name], ignore_index=True),
+                   pd.concat(roi_rows[name], ignore_index=True)[
+                       ["layer", "roi", "mean_r", "roi_r", "p_value"]])
+            for name in subjects}

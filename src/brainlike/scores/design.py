@@ -7,6 +7,7 @@ position: trimming, lead-in and tails can differ between runs and datasets.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from brainlike.errors import InputError
-from brainlike.features.store import read_layer
+from brainlike.features.store import read_layer_grid
 from brainlike.io.schemas import check_schema, read_metadata
 
 
@@ -52,17 +53,19 @@ def load_subject(runs: dict[str, str | Path]) -> SubjectData:
                        times=np.concatenate([times for _, _, _, times in loaded]))
 
 
-def layer_design(features: dict[str, str | Path], layer: str, data: SubjectData) -> np.ndarray:
+def layer_design(features: Mapping[str, str | Path], layer: str,
+                 data: SubjectData) -> np.ndarray:
     """(T, F) regressors of ``layer`` at each volume of ``data`` (task -> features/1 file).
 
-    Volumes before the story onset get zeros (nothing had been heard); a volume after the
-    end of the feature grid is an error naming the file: its tail is too short.
+    The grid's TR is the one its file's metadata records (an InputError names the file when
+    it is missing or disagrees with the time column). Volumes before the story onset get
+    zeros (nothing had been heard); a volume after the end of the feature grid is an error
+    naming the file: its tail is too short.
     """
     rows = []
     for task in dict.fromkeys(data.tasks):
-        grid_times, values = read_layer(features[task], layer)
+        tr, grid_times, values = read_layer_grid(features[task], layer)
         times = data.times[data.tasks == task]
-        tr = grid_times[1] - grid_times[0] if len(grid_times) > 1 else 1.0
         if times.max() > grid_times[-1] + 1e-6:
             raise InputError(features[task], f"feature grid ends at {grid_times[-1]:.1f} s but "
                              f"the run has a volume at {times.max():.1f} s: raise features.tail_s")

@@ -3,7 +3,7 @@
 Every step draws its randomness from (seed, step) -- dropout through the global torch seed,
 masking and negatives through a per-step ``torch.Generator`` -- and the data iterator is
 re-created past the batches already trained on, so a job killed at any point and re-run
-ends with exactly the weights of an uninterrupted run (CPU, same thread count).
+ends with exactly the weights of an uninterrupted run (CPU in float32, same thread count).
 """
 
 from __future__ import annotations
@@ -11,36 +11,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
 from brainlike.io.atomic import atomic_path
+from brainlike.plan.specs import TrainingSpec
 from brainlike.training.schedule import learning_rate
 
 log = logging.getLogger(__name__)
 
 Objective = Callable[[dict, torch.Generator], dict[str, Tensor]]
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Optimisation hyperparameters (the ``training`` section of a model's config)."""
-
-    steps: int = 1000
-    batch_size: int = 8
-    crop_seconds: float = 4.0
-    lr: float = 1e-3
-    warmup_steps: int = 100
-    min_lr: float = 1e-5
-    weight_decay: float = 0.01
-    grad_clip: float = 1.0
-    log_every: int = 10
-    checkpoint_every: int = 100
-    seed: int = 0
-    loader_workers: int = -1  # -1: none on the CPU, up to 4 for a GPU (see run.loader_workers)
 
 
 def _step_seed(seed: int, step: int) -> int:
@@ -65,20 +47,35 @@ def to_device(batch: dict, device: torch.device) -> dict:
     return {k: v.to(device) if isinstance(v, Tensor) else v for k, v in batch.items()}
 
 
-def _autocast(device: torch.device):
-    # bf16 on GPUs; CPU autocast gives no speed-up for these sizes and changes numerics.
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return torch.autocast("cpu", enabled=False)
+PRECISIONS = ("auto", "float32", "bfloat16")
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """What a training step's forward pass autocasts to (``training.precision``); None: no
+    autocast, float32 throughout.
+
+    ``auto``: bfloat16 on a GPU, none on the CPU (no speed-up at these sizes there, and
+    float32 keeps CPU runs bit-reproducible); ``float32``: none; ``bfloat16``: bfloat16 on
+    whichever device. Losses that need the range stay float32 inside the autocast region.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose from {PRECISIONS}")
+    if precision == "bfloat16" or (precision == "auto" and device.type == "cuda"):
+        return torch.bfloat16
+    return None
 
 
 def train(model: nn.Module, objective: nn.Module | Objective,
-          batches: Callable[[int], Iterator[dict]], cfg: TrainConfig, state_path: str | Path,
-          device: torch.device, stop_after: int | None = None, recipe: str = "") -> list[dict]:
-    """Train ``model`` (whose parameters ``objective`` also owns or uses) for ``cfg.steps``.
+          batches: Callable[[int], Iterator[dict]], spec: TrainingSpec, seed: int,
+          state_path: str | Path, device: torch.device, stop_after: int | None = None,
+          recipe: str = "") -> list[dict]:
+    """Train ``model`` (whose parameters ``objective`` also owns or uses) for ``spec.steps``.
 
     batches: ``batches(skip)`` returns a fresh, deterministic iterator of batches (dicts of
         tensors) that starts after the first ``skip`` (on resume: those already trained on).
+    spec: the optimisation recipe (steps, learning-rate schedule, clipping, logging and
+        checkpoint intervals, precision).
+    seed: the model's seed; each step's dropout, masks and distractors derive from it.
     state_path: the resumable checkpoint (weights, optimiser, step, log rows).
     stop_after: stop after this many steps in this call (to test resumption).
     recipe: what the run was asked to do (e.g. the model's config as JSON); a checkpoint left
@@ -87,9 +84,10 @@ def train(model: nn.Module, objective: nn.Module | Objective,
     data_wait_fraction). Raises FloatingPointError on a non-finite loss.
     """
     state_path = Path(state_path)
+    dtype = autocast_dtype(spec.precision, device)
     modules = _modules(model, objective)
     params = list(modules.parameters())  # shared parameters are yielded once
-    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    optimizer = torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay)
     step, rows = 0, []
     state = (torch.load(state_path, map_location=device, weights_only=True)
              if state_path.exists() else None)
@@ -105,17 +103,17 @@ def train(model: nn.Module, objective: nn.Module | Objective,
     iterator = batches(step)  # same data order as an uninterrupted run
     modules.train()
     window_start, waited, seen = time.perf_counter(), 0.0, 0
-    end = cfg.steps if stop_after is None else min(cfg.steps, step + stop_after)
+    end = spec.steps if stop_after is None else min(spec.steps, step + stop_after)
     while step < end:
         t0 = time.perf_counter()
         batch = to_device(next(iterator), device)
         waited += time.perf_counter() - t0
-        lr = learning_rate(step, cfg.lr, cfg.warmup_steps, cfg.steps, cfg.min_lr)
+        lr = learning_rate(step, spec.lr, spec.warmup_steps, spec.steps, spec.min_lr)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        torch.manual_seed(_step_seed(cfg.seed, step))
-        generator = torch.Generator(device="cpu").manual_seed(_step_seed(cfg.seed + 1, step))
-        with _autocast(device):
+        torch.manual_seed(_step_seed(seed, step))
+        generator = torch.Generator(device="cpu").manual_seed(_step_seed(seed + 1, step))
+        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
             terms = objective(batch, generator)
         loss = terms["loss"]
         if not torch.isfinite(loss):
@@ -123,22 +121,22 @@ def train(model: nn.Module, objective: nn.Module | Objective,
             raise FloatingPointError(f"non-finite loss {loss.item()} at step {step}: {detail}")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+        torch.nn.utils.clip_grad_norm_(params, spec.grad_clip)
         optimizer.step()
         step += 1
         seen += len(batch["audio"])
-        if step % cfg.log_every == 0 or step == cfg.steps:
+        if step % spec.log_every == 0 or step == spec.steps:
             elapsed = time.perf_counter() - window_start
             row = {"step": step, "lr": lr, **{k: float(v.detach()) if isinstance(v, Tensor)
                                               else float(v) for k, v in terms.items()},
                    "samples_per_s": seen / elapsed, "audio_s_per_s":
-                   seen * cfg.crop_seconds / elapsed, "data_wait_fraction": waited / elapsed}
+                   seen * spec.crop_seconds / elapsed, "data_wait_fraction": waited / elapsed}
             rows.append(row)
             log.info("step %d/%d loss %.4f lr %.2e %.1f audio-s/s, data wait %.1f%%", step,
-                     cfg.steps, row["loss"], lr, row["audio_s_per_s"],
+                     spec.steps, row["loss"], lr, row["audio_s_per_s"],
                      100 * row["data_wait_fraction"])
             window_start, waited, seen = time.perf_counter(), 0.0, 0
-        if step % cfg.checkpoint_every == 0 or step == end:
+        if step % spec.checkpoint_every == 0 or step == end:
             _save_state(state_path, modules, optimizer, step, rows, recipe)
     if hasattr(iterator, "close"):  # a prefetching thread
         iterator.close()

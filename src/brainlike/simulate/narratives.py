@@ -19,14 +19,14 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
-from brainlike.config import ListeningDataset
-from brainlike.generate.drivers import compute_drivers
-from brainlike.generate.languages import word_log_frequency
-from brainlike.generate.listeners import simulate_subject
-from brainlike.generate.speech import (STORY_POOL, story_transcript, synthesize_story,
+from brainlike.plan.datasets import ListeningDataset
+from brainlike.simulate.drivers import compute_drivers
+from brainlike.simulate.languages import word_log_frequency
+from brainlike.simulate.listeners import simulate_subject
+from brainlike.simulate.speech import (STORY_POOL, story_transcript, synthesize_story,
                                        write_gentle_alignment)
-from brainlike.generate.speech_types import Speech
-from brainlike.generate.surface import make_hemisphere, write_label_gifti, write_surface_gifti
+from brainlike.simulate.speech_types import Speech
+from brainlike.simulate.surface import make_hemisphere, write_label_gifti, write_surface_gifti
 
 log = logging.getLogger(__name__)
 

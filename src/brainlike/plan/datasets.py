@@ -1,31 +1,32 @@
-"""Typed views of the validated workflow configuration (schemas/config.schema.yaml).
+"""Datasets as the plan sees them: listening fMRI datasets and training corpora.
 
-Snakemake validates ``config.yaml`` and fills defaults; these dataclasses turn the sections a
-script needs into typed objects and hold the path conventions of each dataset layout, so rules
-and scripts never assemble file names themselves.
+Each holds its layout's path conventions (relative to the dataset root), so rules and scripts
+never assemble a raw file name themselves. Defaults come from the schema (``from_config``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from brainlike.plan.schema import section_defaults
+from brainlike.plan.specs import build
 
 
 @dataclass(frozen=True)
 class ListeningSimulation:
-    languages: tuple[str, ...] = ("en", "fr", "zh")
-    stories_per_language: int = 2
-    story_minutes: float = 3.6
-    subjects_per_language: int = 3
-    surface_level: int = 3
-    lead_in_trs: int = 4
-    tail_trs: int = 8
-    snr_range: tuple[float, float] = (0.05, 2.0)
+    languages: tuple[str, ...]
+    stories_per_language: int
+    story_minutes: float
+    subjects_per_language: int
+    surface_level: int
+    lead_in_trs: int
+    tail_trs: int
+    snr_range: tuple[float, float]
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ListeningSimulation:
-        return cls(**{**d, "languages": tuple(d.get("languages", cls.languages)),
-                      "snr_range": tuple(d.get("snr_range", cls.snr_range))})
+    def from_config(cls, d: dict[str, Any] | None = None) -> ListeningSimulation:
+        return build(cls, section_defaults("listening_simulation", d))
 
     @property
     def tasks(self) -> list[str]:
@@ -42,7 +43,7 @@ class ListeningSimulation:
 class Exclusion:
     subject: str
     task: str
-    reason: str = ""
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -53,31 +54,30 @@ class ListeningDataset:
     source: str
     subjects: tuple[str, ...]
     tasks: tuple[str, ...]
-    simulate: ListeningSimulation | None = None
-    space: str = "fsaverage6"
-    derivative: str = "afni-nosmooth"
-    hemis: tuple[str, ...] = ("L", "R")
-    rois: str | None = None
-    groundtruth: bool = False
-    tr: float = 1.5
-    max_tail_s: float = 30.0
-    trim_start: int = 0
-    trim_end: int = 0
-    exclude: tuple[Exclusion, ...] = field(default_factory=tuple)
+    simulate: ListeningSimulation | None
+    space: str
+    derivative: str
+    hemis: tuple[str, ...]
+    rois: str | None
+    groundtruth: bool
+    tr: float
+    max_tail_s: float
+    trim_start: int
+    trim_end: int
+    exclude: tuple[Exclusion, ...]
 
     @classmethod
     def from_config(cls, name: str, d: dict[str, Any]) -> ListeningDataset:
-        sim = d.get("simulate")
-        trim = d.get("trim") or {}
+        d = section_defaults("listening_dataset", d)
+        sim = d["simulate"]
         return cls(
             name=name, source=d["source"], subjects=tuple(d["subjects"]), tasks=tuple(d["tasks"]),
-            simulate=ListeningSimulation.from_dict(sim) if sim is not None else None,
-            space=d.get("space", "fsaverage6"), derivative=d.get("derivative", "afni-nosmooth"),
-            hemis=tuple(d.get("hemis", ("L", "R"))), rois=d.get("rois"),
-            groundtruth=bool(d.get("groundtruth", False)), tr=float(d.get("tr", 1.5)),
-            max_tail_s=float(d.get("max_tail_s", 30.0)),
-            trim_start=int(trim.get("start_trs", 0)), trim_end=int(trim.get("end_trs", 0)),
-            exclude=tuple(Exclusion(**e) for e in d.get("exclude", [])),
+            simulate=ListeningSimulation.from_config(sim) if sim is not None else None,
+            space=d["space"], derivative=d["derivative"], hemis=tuple(d["hemis"]),
+            rois=d["rois"], groundtruth=bool(d["groundtruth"]), tr=float(d["tr"]),
+            max_tail_s=float(d["max_tail_s"]), trim_start=int(d["trim"]["start_trs"]),
+            trim_end=int(d["trim"]["end_trs"]),
+            exclude=tuple(Exclusion(**e) for e in d["exclude"]),
         )
 
     # -- the Narratives layout ------------------------------------------------------------
@@ -124,14 +124,13 @@ class ListeningDataset:
 
 @dataclass(frozen=True)
 class CorpusSimulation:
-    hours: dict[str, float] = field(default_factory=lambda: {
-        "en": 1.0, "fr": 1.0, "zh": 1.0, "nonspeech": 1.0})
-    speakers: int = 4
-    chapter_minutes: float = 2.0
+    hours: dict[str, float]
+    speakers: int
+    chapter_minutes: float
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CorpusSimulation:
-        return cls(**d)
+    def from_config(cls, d: dict[str, Any] | None = None) -> CorpusSimulation:
+        return build(cls, section_defaults("corpus_simulation", d))
 
 
 @dataclass(frozen=True)
@@ -141,19 +140,19 @@ class Corpus:
     name: str
     source: str
     collections: tuple[str, ...]
-    simulate: CorpusSimulation | None = None
-    sample_rate: int = 16000
-    shard_minutes: float = 30.0
-    row_group_chapters: int = 4
+    simulate: CorpusSimulation | None
+    sample_rate: int
+    shard_minutes: float
+    row_group_chapters: int
 
     @classmethod
     def from_config(cls, name: str, d: dict[str, Any]) -> Corpus:
-        sim = d.get("simulate")
+        d = section_defaults("corpus", d)
+        sim = d["simulate"]
         return cls(name=name, source=d["source"], collections=tuple(d["collections"]),
-                   simulate=CorpusSimulation.from_dict(sim) if sim is not None else None,
-                   sample_rate=int(d.get("sample_rate", 16000)),
-                   shard_minutes=float(d.get("shard_minutes", 30.0)),
-                   row_group_chapters=int(d.get("row_group_chapters", 4)))
+                   simulate=CorpusSimulation.from_config(sim) if sim is not None else None,
+                   sample_rate=int(d["sample_rate"]), shard_minutes=float(d["shard_minutes"]),
+                   row_group_chapters=int(d["row_group_chapters"]))
 
     def files_to_get(self) -> list[str]:
         return list(self.collections)

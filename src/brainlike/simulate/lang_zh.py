@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from brainlike.generate.grammar import Category, chance, choose, frequency_table
+from brainlike.simulate.grammar import Category, chance, choose, frequency_table
 
 ANIMATE = Category("""
 老人/位:4.8 女人/个:4.9 男孩/个:4.6 女孩/个:4.9 孩子/个:5.5 老师/位:5.4 医生/位:5.1 农民/个:4.7

@@ -7,6 +7,9 @@ encoder's output frames (conv2, 50 Hz) so target ``j`` describes the same audio 
 ``MiniBatchKMeans``. A ``TargetLabeler`` is just the feature source plus (centres, mean,
 scale): ``state_dict()`` holds plain tensors, strings and ints, so it rides in a checkpoint
 that loads with ``torch.load(weights_only=True)``.
+
+The baselines (copying the nearest visible label, always naming the majority label) are what
+a model that learned nothing scores; the HuBERT and supervised learning checks use them.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from torch import Tensor, nn
 from torchaudio.functional import compute_deltas
 from torchaudio.transforms import MFCC
 
-from brainlike.models.wav2vec2 import LayerGeometry
+from brainlike.models.geometry import LayerGeometry
 
 IGNORE = -100  # target of frames with no label (padding past a crop's valid length)
 
@@ -140,13 +143,14 @@ class TargetLabeler:
 
     @classmethod
     def fit(cls, features: MfccFeatures | LayerFeatures, audio_batches: Iterable[Tensor | dict],
-            n_clusters: int = 100, seed: int = 0, max_frames: int = 200_000,
+            *, n_clusters: int, seed: int, max_frames: int = 200_000,
             batch_size: int = 4096) -> TargetLabeler:
         """K-means on the features of every valid frame of ``audio_batches``.
 
         audio_batches: (B, S) tensors, or dicts with ``audio`` and optional ``length``
             (valid samples per row). At most ``max_frames`` frames (a seeded random subset)
             are clustered. The same seed and data give the same centres.
+        n_clusters: ``training.targets.clusters`` of the model's config.
         """
         rows = []
         for audio, lengths in _batches(audio_batches):

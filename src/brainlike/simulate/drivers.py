@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from brainlike.generate.speech_types import Speech
+from brainlike.simulate.speech_types import Speech
 from brainlike.hrf import convolve_and_sample
 
 #: Frame rate (Hz) of the pre-HRF signals.

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from brainlike.config import Corpus
-from brainlike.generate.espeak import SPEAKER_VARIANTS
-from brainlike.generate.sounds import soundscape
-from brainlike.generate.speech import CORPUS_POOL, synthesize_story, write_gentle_alignment
+from brainlike.plan.datasets import Corpus
+from brainlike.simulate.espeak import SPEAKER_VARIANTS
+from brainlike.simulate.sounds import soundscape
+from brainlike.simulate.speech import CORPUS_POOL, synthesize_story, write_gentle_alignment
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from brainlike.generate.grammar import Category, capitalize_first, chance, choose, frequency_table
+from brainlike.simulate.grammar import Category, capitalize_first, chance, choose, frequency_table
 
 ANIMATE = Category("""
 man:5.8 woman:5.5 boy:5.3 girl:5.5 child:5.3 teacher:4.9 doctor:5.1 farmer:4.3 king:5.0

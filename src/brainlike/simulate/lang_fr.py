@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from brainlike.generate.grammar import Category, capitalize_first, chance, choose, frequency_table
+from brainlike.simulate.grammar import Category, capitalize_first, chance, choose, frequency_table
 
 ANIMATE = Category("""
 homme/m:5.7 femme/f:5.7 garçon/m:5.1 fille/f:5.4 enfant/m:5.4 professeur/m:4.8 médecin/m:4.8

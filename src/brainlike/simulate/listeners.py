@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from brainlike.generate.drivers import Drivers
-from brainlike.generate.surface import ROI_NAMES
+from brainlike.simulate.drivers import Drivers
+from brainlike.simulate.surface import ROI_NAMES
 
 #: ROI code -> driver set planted there ("none" = noise only).
 ROI_DRIVERS: dict[int, str] = {0: "none", 1: "acoustic", 2: "phonetic", 3: "word", 4: "none"}

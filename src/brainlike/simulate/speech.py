@@ -1,6 +1,6 @@
 """Synthesised stories with ground-truth word and phoneme alignment, and Gentle align.json I/O.
 
-A story is synthesised sentence by sentence with espeak-ng (``brainlike.generate.espeak``), each
+A story is synthesised sentence by sentence with espeak-ng (``brainlike.simulate.espeak``), each
 sentence with its own rate, pitch, loudness and following pause, then concatenated. Word onsets
 come from espeak's WORD events, phonemes from its PHONEME events; phonemes tile their word
 (the first starts at the word onset, each ends where the next starts, the last at the word
@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from brainlike.generate import espeak
-from brainlike.generate.languages import (default_voice, generate_sentence, sentence_text,
+from brainlike.simulate import espeak
+from brainlike.simulate.languages import (default_voice, generate_sentence, sentence_text,
                                           sentence_words)
-from brainlike.generate.speech_types import PHONEME_COLUMNS, WORD_COLUMNS, Speech
+from brainlike.simulate.speech_types import PHONEME_COLUMNS, WORD_COLUMNS, Speech
 
 SAMPLE_RATE = espeak.SAMPLE_RATE
 #: Linear gain before the per-sentence variation, so that +6 dB on espeak's loudest output

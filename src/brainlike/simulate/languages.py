@@ -12,8 +12,8 @@ from types import ModuleType
 
 import numpy as np
 
-from brainlike.generate import lang_en, lang_fr, lang_zh
-from brainlike.generate.grammar import PUNCTUATION
+from brainlike.simulate import lang_en, lang_fr, lang_zh
+from brainlike.simulate.grammar import PUNCTUATION
 
 LANGUAGES = ("en", "fr", "zh")
 #: espeak-ng voice used for each language (American English, as in Narratives).

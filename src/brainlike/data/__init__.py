@@ -1,1 +1,0 @@
-"""Streaming access to the Parquet corpora for training."""

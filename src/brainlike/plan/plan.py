@@ -1,0 +1,265 @@
+"""The plan: the validated config turned, once, into typed specs, targets and job inputs.
+
+``rules/common.smk`` builds one :class:`Plan` at parse time; its input functions are one-line
+calls into it, and rules hand its typed specs to the scripts as ``params``. Every file name
+comes from :mod:`brainlike.plan.paths`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from brainlike.models.configs import family_preset
+from brainlike.objectives import objective
+from brainlike.plan import paths
+from brainlike.plan.datasets import Corpus, ListeningDataset
+from brainlike.plan.roster import RosterEntry, roster
+from brainlike.plan.schema import with_defaults
+from brainlike.plan.specs import FeatureSpec, ModelSpec, ProbeSpec, ScoreSpec
+
+#: The figures of a listening dataset, one rule each in rules/figures.smk.
+DATASET_FIGURES = ("layer_profiles", "best_layer", "models_by_roi", "ssl_vs_controls",
+                   "native_language")
+
+
+class PlanError(ValueError):
+    """A config that validates but does not hang together (a name that points nowhere)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    seed: int
+    listening: dict[str, ListeningDataset]
+    corpora: dict[str, Corpus]
+    models: dict[str, ModelSpec]
+    baselines: tuple[str, ...]
+    features: FeatureSpec
+    scores: ScoreSpec
+    probe: ProbeSpec
+    target_listening: tuple[str, ...]
+    target_corpora: tuple[str, ...]
+    target_models: tuple[str, ...]
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_config(cls, config: dict) -> Plan:
+        """Config (validated, or at least schema-shaped) -> plan; PlanError on loose ends."""
+        c = with_defaults(config)
+        listening = {n: ListeningDataset.from_config(n, d) for n, d in c["listening"].items()}
+        corpora = {n: Corpus.from_config(n, d) for n, d in c["corpora"].items()}
+        shared = sorted(set(listening) & set(corpora))
+        if shared:
+            raise PlanError(f"dataset names used twice (listening and corpora): {shared}")
+        models = {n: ModelSpec.from_config(n, d) for n, d in c["models"].items()}
+        targets = c["targets"]
+        target_models = _selected("models", targets["models"], models)
+        plan = cls(
+            seed=int(c["seed"]), listening=listening, corpora=corpora, models=models,
+            baselines=tuple(c["baselines"]), features=FeatureSpec.from_config(c["features"]),
+            scores=ScoreSpec.from_config(c["scores"]), probe=ProbeSpec.from_config(c["probe"]),
+            target_listening=_selected("listening", targets["listening"], listening),
+            target_corpora=_selected("corpora", targets["corpora"], corpora),
+            target_models=target_models)
+        plan._check()
+        return plan
+
+    def _check(self) -> None:
+        for name, spec in self.models.items():
+            try:  # presets differ by family; the schema only knows their union
+                family_preset(spec.family, spec.preset)
+                if spec.training is not None:
+                    objective(spec.training.objective)
+            except ValueError as error:
+                raise PlanError(f"models.{name}: {error}") from None
+            t = spec.training
+            if t is None:
+                continue
+            if t.corpus not in self.corpora:
+                raise PlanError(f"models.{name}: corpus {t.corpus!r} is not configured under "
+                                "`corpora`")
+            unknown = sorted(set(t.collections) - set(self.corpora[t.corpus].collections))
+            if unknown:
+                raise PlanError(f"models.{name}: collections {unknown} are not collections of "
+                                f"corpus {t.corpus}")
+            if t.teacher is not None and t.teacher not in self.models:
+                raise PlanError(f"models.{name}: teacher {t.teacher!r} is not a configured model")
+        if self.probe.enabled and self.target_listening:
+            ds = self.listening.get(self.probe.dataset)
+            if ds is None:
+                raise PlanError(f"probe.dataset {self.probe.dataset!r} is not under `listening`")
+            unknown = sorted(set(self.probe.tasks) - set(ds.tasks))
+            if unknown:
+                raise PlanError(f"probe.tasks names {unknown}, not tasks of {ds.name}")
+
+    @functools.cached_property
+    def roster(self) -> dict[str, RosterEntry]:
+        """What each scored model is: role, objective, language, untrained control."""
+        return roster(self.models, list(self.target_models))
+
+    # -- lookups --------------------------------------------------------------------------
+    def dataset(self, name: str) -> ListeningDataset | Corpus:
+        if name in self.listening:
+            return self.listening[name]
+        if name in self.corpora:
+            return self.corpora[name]
+        raise PlanError(f"no dataset or corpus named {name!r} in the config")
+
+    def model(self, name: str) -> ModelSpec:
+        if name not in self.models:
+            raise PlanError(f"no model named {name!r} under `models` in the config")
+        return self.models[name]
+
+    @property
+    def scored(self) -> tuple[str, ...]:
+        """Models and baselines whose layers `rule all` scores."""
+        return self.target_models + self.baselines
+
+    @functools.cached_property
+    def _tasks_by_subject(self) -> dict[str, dict[str, list[str]]]:
+        # Input functions ask per job; at Narratives scale a scan per call is quadratic.
+        out: dict[str, dict[str, list[str]]] = {}
+        for name, ds in self.listening.items():
+            for subject, task in ds.runs():
+                out.setdefault(name, {}).setdefault(subject, []).append(task)
+        return out
+
+    def subjects(self, dataset: str) -> list[str]:
+        return sorted(self._tasks_by_subject.get(dataset, {}))
+
+    def subject_tasks(self, dataset: str, subject: str) -> list[str]:
+        tasks = self._tasks_by_subject.get(dataset, {}).get(subject, [])
+        if not tasks:
+            raise PlanError(f"{subject} has no runs in {dataset} (check subjects, tasks and "
+                            "exclude)")
+        return tasks
+
+    def probe_tasks(self, dataset: str) -> tuple[str, ...]:
+        return self.probe.tasks or self.listening[dataset].tasks
+
+    # -- targets --------------------------------------------------------------------------
+    def data_targets(self) -> list[str]:
+        """Every target dataset's Parquet tables and every target corpus's shards."""
+        out = []
+        for name in self.target_listening:
+            ds = self.listening[name]
+            out.append(paths.VERTICES.path(dataset=name))
+            out += [paths.STIMULUS.path(dataset=name, task=t) for t in ds.tasks]
+            out += [paths.LISTENER.path(dataset=name, subject=s) for s in self.subjects(name)]
+            if ds.groundtruth:
+                out.append(paths.GROUNDTRUTH.path(dataset=name))
+        for name in self.target_corpora:
+            out += [paths.SHARDS.path(corpus=name, collection=c)
+                    for c in self.corpora[name].collections]
+        return out
+
+    def result_targets(self) -> list[str]:
+        out = []
+        for name in self.target_listening:
+            out.append(paths.SUMMARY.path(dataset=name))
+            out += [paths.FIGURE.path(dataset=name, figure=f) for f in DATASET_FIGURES]
+        if self.target_listening:
+            # the models are trained for scoring anyway; corpora-only runs should not train them
+            out.append(paths.TRAINING_CURVES)
+        return out
+
+    def probe_targets(self) -> list[str]:
+        if not (self.probe.enabled and self.target_listening):
+            return []
+        ds = self.probe.dataset
+        return self.probe_files(ds) + [paths.FIGURE.path(dataset=ds, figure="phone_probe"),
+                                       paths.PROBE_SUMMARY.path(dataset=ds)]
+
+    def all_targets(self) -> list[str]:
+        return self.data_targets() + self.result_targets() + self.probe_targets()
+
+    # -- job inputs -----------------------------------------------------------------------
+    def simulated_source(self, name: str) -> list[str]:
+        """The generator's publication record, for datasets the workflow simulates itself."""
+        ds = self.dataset(name)
+        if ds.simulate is None:
+            return []
+        if isinstance(ds, ListeningDataset):
+            return [paths.LISTENING_SOURCE.path(dataset=name)]
+        return [paths.CORPUS_SOURCE.path(corpus=name)]
+
+    def training_inputs(self, model: str) -> dict[str, object]:
+        """Corpus shards to train on and, for HuBERT iteration 2, the teacher's checkpoint."""
+        t = self.model(model).training
+        if t is None:
+            return {}
+        inputs: dict[str, object] = {"corpus": [paths.SHARDS.path(corpus=t.corpus, collection=c)
+                                                for c in t.collections]}
+        if t.teacher:
+            inputs["teacher"] = paths.MODEL.path(model=t.teacher)
+        return inputs
+
+    def feature_inputs(self, dataset: str, model: str, task: str) -> dict[str, object]:
+        """The story (all stories, for inventories shared across them) and the model, if any."""
+        ds = self.listening[dataset]
+        inputs: dict[str, object] = {
+            "stimulus": paths.STIMULUS.path(dataset=dataset, task=task),
+            "stories": [paths.STIMULUS.path(dataset=dataset, task=t) for t in ds.tasks]}
+        if model in self.models:
+            inputs["model"] = paths.MODEL.path(model=model)
+        elif model not in self.baselines:
+            raise PlanError(f"{model!r} is neither a configured model nor a baseline")
+        return inputs
+
+    def scored_tasks(self, dataset: str) -> list[str]:
+        """The stories some listener of ``dataset`` heard, in the dataset's order."""
+        heard = {t for _, t in self.listening[dataset].runs()}
+        return [t for t in self.listening[dataset].tasks if t in heard]
+
+    def score_inputs(self, dataset: str, model: str) -> dict[str, object]:
+        """Every listener's runs, the model's features for the stories heard, the vertices."""
+        if model not in self.models and model not in self.baselines:
+            raise PlanError(f"{model!r} is neither a configured model nor a baseline")
+        return {
+            "responses": self.listener_dirs(dataset),
+            "features": [paths.FEATURES.path(dataset=dataset, model=model, task=t)
+                         for t in self.scored_tasks(dataset)],
+            "vertices": paths.VERTICES.path(dataset=dataset),
+        }
+
+    def ceiling_inputs(self, dataset: str) -> dict[str, object]:
+        return {"responses": self.listener_dirs(dataset),
+                "manifest": paths.MANIFEST.path(name=dataset)}
+
+    def listener_dirs(self, dataset: str) -> list[str]:
+        return [paths.LISTENER.path(dataset=dataset, subject=s) for s in self.subjects(dataset)]
+
+    def run_files(self, dataset: str) -> dict[str, dict[str, str]]:
+        """subject -> task -> responses/1 file, for every run of ``dataset``."""
+        return {s: {t: paths.RESPONSES.path(dataset=dataset, subject=s, task=t)
+                    for t in self.subject_tasks(dataset, s)} for s in self.subjects(dataset)}
+
+    def summary_inputs(self, dataset: str) -> dict[str, object]:
+        return {
+            "scores": [paths.BRAINSCORES.path(dataset=dataset, model=m) for m in self.scored],
+            "rois": [paths.ROISCORES.path(dataset=dataset, model=m) for m in self.scored],
+            "ceilings": paths.CEILINGS.path(dataset=dataset),
+            "vertices": paths.VERTICES.path(dataset=dataset),
+        }
+
+    def probe_files(self, dataset: str) -> list[str]:
+        return [paths.PROBE.path(dataset=dataset, model=m) for m in self.target_models]
+
+    def probe_inputs(self, dataset: str, model: str) -> dict[str, object]:
+        if dataset not in self.listening:
+            raise PlanError(f"probe dataset {dataset!r} is not under `listening`")
+        return {"model": paths.MODEL.path(model=model),
+                "stimuli": [paths.STIMULUS.path(dataset=dataset, task=t)
+                            for t in self.probe_tasks(dataset)]}
+
+    def training_logs(self) -> list[str]:
+        return [paths.TRAINING_LOG.path(model=m) for m in self.target_models]
+
+
+def _selected(kind: str, chosen: list[str] | None, configured: dict) -> tuple[str, ...]:
+    if chosen is None:
+        return tuple(configured)
+    unknown = sorted(set(chosen) - set(configured))
+    if unknown:
+        raise PlanError(f"targets.{kind} names {unknown}, not configured under {kind}")
+    return tuple(chosen)

@@ -1,0 +1,164 @@
+"""Typed views of the config's method sections: features, scores, probe, models.
+
+No field has a default here: ``from_config`` fills what a config leaves out from the schema
+(:mod:`brainlike.plan.schema`), so each default exists once. Sequences become tuples, so
+every spec is hashable and compares by value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, TypeVar
+
+from brainlike.plan.schema import section_defaults
+
+S = TypeVar("S")
+
+
+def build(cls: type[S], values: dict[str, Any], nested: dict[str, type] | None = None) -> S:
+    """``cls`` from a dict holding exactly its fields (lists become tuples)."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    missing, unknown = set(names) - values.keys(), values.keys() - set(names)
+    if missing or unknown:
+        raise ValueError(f"{cls.__name__}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    out = {}
+    for name in names:
+        value = values[name]
+        if nested and name in nested and isinstance(value, dict):
+            value = nested[name].from_config(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        out[name] = value
+    return cls(**out)
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureSpec:
+    """How layer activations become regressors on the volume grid (``features``)."""
+
+    rate: float
+    window_s: float
+    context_s: float
+    scaling: str
+    response: str
+    fir_delays: tuple[int, ...]
+    tail_s: float
+    precision: str
+
+    @classmethod
+    def from_config(cls, d: dict | None = None) -> FeatureSpec:
+        return build(cls, section_defaults("features", d))
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoreSpec:
+    """The brain-score method (``scores``): ridge, cross-validation, ceilings, statistics."""
+
+    alphas: tuple[float, ...]
+    cv: str
+    n_folds: int
+    solver: str
+    chunk_size: int
+    ceiling: str
+    ceiling_group: str | None
+    ceiling_floor: float
+    permutations: int
+    block_trs: int
+    fdr_q: float
+
+    @classmethod
+    def from_config(cls, d: dict | None = None) -> ScoreSpec:
+        spec = build(cls, section_defaults("scores", d))
+        return dataclasses.replace(spec, alphas=tuple(float(a) for a in spec.alphas))
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeSpec:
+    """The layer-wise phone probe (``probe``)."""
+
+    enabled: bool
+    dataset: str
+    tasks: tuple[str, ...]
+    n_folds: int
+    min_frames: int
+
+    @classmethod
+    def from_config(cls, d: dict | None = None) -> ProbeSpec:
+        return build(cls, section_defaults("probe", d))
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterTargets:
+    """HuBERT's k-means targets: MFCC clusters, or a teacher layer's (iteration 2)."""
+
+    source: str
+    layer: str
+    clusters: int
+    fit_batches: int
+
+    @classmethod
+    def from_config(cls, d: dict | None = None) -> ClusterTargets:
+        return build(cls, section_defaults("cluster_targets", d))
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingSpec:
+    """A model's training recipe (``models.<name>.training``)."""
+
+    objective: str
+    corpus: str
+    collections: tuple[str, ...]
+    teacher: str | None
+    targets: ClusterTargets
+    unmasked_weight: float
+    quantizer: str
+    quantize: str
+    mask_prob: float
+    mask_span: tuple[int, int]
+    steps: int
+    batch_size: int
+    crop_seconds: float
+    lr: float
+    warmup_steps: int
+    min_lr: float
+    weight_decay: float
+    grad_clip: float
+    log_every: int
+    checkpoint_every: int
+    loader_workers: int
+    heldout_chapters: int
+    precision: str
+
+    @classmethod
+    def from_config(cls, d: dict) -> TrainingSpec:
+        return build(cls, section_defaults("training", d), nested={"targets": ClusterTargets})
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """One entry of ``models``: an architecture preset and its training (None: untrained)."""
+
+    name: str
+    family: str
+    preset: str
+    seed: int
+    training: TrainingSpec | None
+
+    @classmethod
+    def from_config(cls, name: str, d: dict) -> ModelSpec:
+        values = section_defaults("model", d)
+        training = values.pop("training")
+        return cls(name=name, family=values["family"], preset=values["preset"],
+                   seed=int(values["seed"]),
+                   training=TrainingSpec.from_config(training) if training else None)
+
+    @property
+    def trained(self) -> bool:
+        return self.training is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain types (the checkpoint stores the recipe it was trained by)."""
+        return dataclasses.asdict(self)
