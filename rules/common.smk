@@ -64,15 +64,15 @@ def model_gpus(wildcards):
 
 
 def feature_inputs(wildcards):
-    return PLAN.feature_inputs(wildcards.dataset, wildcards.model, wildcards.task)
+    return PLAN.feature_inputs(wildcards.dataset, wildcards.model)
+
+
+def feature_files(wildcards):
+    return PLAN.feature_files(wildcards.dataset, wildcards.model)
 
 
 def score_inputs(wildcards):
     return PLAN.score_inputs(wildcards.dataset, wildcards.model)
-
-
-def scored_tasks(wildcards):
-    return PLAN.scored_tasks(wildcards.dataset)
 
 
 def listener_files(wildcards):

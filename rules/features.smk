@@ -1,18 +1,20 @@
-# Every layer of every model (and each baseline) for every story, on the volume grid.
+# Every layer of every model (and each baseline) for every story, on the volume grid: a job
+# per model (the model loads once), a file per story.
 
 
 rule features:
     input:
         unpack(feature_inputs),
     output:
-        P.FEATURES,
+        directory(P.MODEL_FEATURES),
     params:
         spec=PLAN.features,
         dataset=listening_dataset,
+        files=feature_files,
     log:
-        "logs/features/{dataset}/{model}/{task}.log",
+        "logs/features/{dataset}/{model}.log",
     benchmark:
-        "benchmarks/features/{dataset}/{model}/{task}.tsv"
+        "benchmarks/features/{dataset}/{model}.tsv"
     threads: 2
     resources:
         mem_mb=4000,

@@ -12,7 +12,7 @@ rule brain_scores:
     params:
         spec=PLAN.scores,
         runs=run_files,
-        tasks=scored_tasks,
+        features=feature_files,
         seed=PLAN.seed,
     log:
         "logs/scores/{dataset}/{model}.log",

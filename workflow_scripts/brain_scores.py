@@ -12,7 +12,7 @@ from brainlike.workflow import logged, use_threads
 with logged(snakemake.log[0]):  # noqa: F821
     use_threads(snakemake.threads)  # noqa: F821
     runs = snakemake.params.runs  # noqa: F821  (subject -> task -> responses/1 file)
-    features = dict(zip(snakemake.params.tasks, snakemake.input.features))  # noqa: F821
+    features = snakemake.params.features  # noqa: F821  (task -> features/1 file)
     vertices = read_table(snakemake.input.vertices, "vertices/1").to_pandas()  # noqa: F821
     with (table_writer(snakemake.output.scores, "brainscores/1") as scores,  # noqa: F821
           table_writer(snakemake.output.rois, "roiscores/1") as rois):  # noqa: F821

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import brainlike.scores.ridge as ridge
+import brainlike.scores.shifts as shifts
 from brainlike.features.store import write_features
 from brainlike.plan.specs import ScoreSpec
 from brainlike.preprocess.responses import write_responses
@@ -261,7 +261,7 @@ def test_score_subjects_equals_score_subject(listeners, solver, monkeypatch):
     spec = _spec(solver=solver, permutations=49)
     alone = {name: score_subject(data, features, ["l0", "l1"], rois[name], spec, seed=2,
                                  device="cpu") for name, data in subjects.items()}
-    monkeypatch.setattr(ridge, "_spectral_pays", lambda *args: True)
+    monkeypatch.setattr(shifts, "_spectral_pays", lambda *args: True)
     together = score_subjects(subjects, features, ["l0", "l1"], rois, spec, seed=2,
                               device="cpu")
     assert list(together) == ["s1", "s2", "s3"]
@@ -308,3 +308,54 @@ def test_folds_for_kfold_and_leave_one_story_out():
         assert set(data.tasks[train]).isdisjoint(data.tasks[test])
     with pytest.raises(ValueError, match="unknown cross-validation"):
         folds_for(data, ScoreSpec.from_config({"cv": "shuffle"}))
+
+
+# ------------------------------------------------------------------- every listener, one job
+
+def test_score_listeners_writes_each_listener_in_batches(listeners, monkeypatch):
+    """The job-level loop: a row group per listener equal to score_subject's rows, listeners
+    batched by the stories they heard and by the memory budget."""
+    import pyarrow as pa
+
+    from brainlike.scores import dataset_scores
+
+    subjects, features, rois = listeners
+    by_path = {f"{name}/{task}": data for name, data in subjects.items()
+               for task in dict.fromkeys(data.tasks)}
+    runs = {name: {t: f"{name}/{t}" for t in dict.fromkeys(data.tasks)}
+            for name, data in subjects.items()}
+    batches = []
+    real = dataset_scores.score_subjects
+
+    def spy(batch, *args, **kwargs):
+        batches.append(sorted(batch))
+        return real(batch, *args, **kwargs)
+
+    monkeypatch.setattr(dataset_scores, "load_subject", lambda r: by_path[next(iter(r.values()))])
+    monkeypatch.setattr(dataset_scores, "score_subjects", spy)
+    monkeypatch.setattr(dataset_scores, "feature_info", lambda path: {"layers": ["l0", "l1"]})
+    one = subjects["s1"].responses.nbytes
+    monkeypatch.setattr(dataset_scores, "BATCH_BYTES", one + 1)  # one listener per batch
+    spec = _spec(permutations=19)
+    roi_of_vertex = pa.array(rois["s1"]).to_pandas().set_axis(subjects["s1"].vertices)
+    written, written_rois = [], []
+    dataset_scores.score_listeners("m", runs, features, roi_of_vertex, spec, 2,
+                                   written.append, written_rois.append, device="cpu")
+    # storyA+B listeners first (sorted by stories heard), each alone: the budget holds one
+    assert batches == [["s1"], ["s2"], ["s3"]]
+    assert [t.column("subject")[0].as_py() for t in written] == ["s1", "s2", "s3"]
+    for table, name in zip(written, ["s1", "s2", "s3"]):
+        alone, _ = score_subject(subjects[name], features, ["l0", "l1"], rois[name], spec,
+                                 seed=2, device="cpu")
+        frame = table.to_pandas()
+        assert set(frame["model"]) == {"m"} and set(frame["subject"]) == {name}
+        np.testing.assert_array_equal(frame["alpha"], alone["alpha"])
+        np.testing.assert_allclose(frame["r"], alone["r"], atol=1e-6, rtol=0)
+    monkeypatch.setattr(dataset_scores, "BATCH_BYTES", 10 * one)
+    batches.clear()
+    dataset_scores.score_listeners("m", runs, features, roi_of_vertex, spec, 2,
+                                   lambda t: None, lambda t: None, device="cpu")
+    assert batches == [["s1", "s2"], ["s3"]]  # cut where the stories heard change
+    with pytest.raises(ValueError, match="no listeners"):
+        dataset_scores.score_listeners("m", {}, features, roi_of_vertex, spec, 2,
+                                       lambda t: None, lambda t: None)

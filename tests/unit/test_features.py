@@ -99,7 +99,7 @@ def test_to_volumes_hrf_of_an_impulse():
     x = np.zeros((200, 2), np.float32)
     x[onset, 0] = 1.0
     x[onset, 1] = 3.0
-    y = to_volumes(x, rate, tr, n_trs, "hrf")
+    y = to_volumes(x, rate, tr, n_trs, "hrf", ())
     assert y.shape == (n_trs, 2) and y.dtype == np.float32
     mid = (np.arange(n_trs) + 0.5) * tr
     before = mid < onset / rate
@@ -130,7 +130,7 @@ def test_to_volumes_fir_shifts_by_the_delays():
     long = to_volumes(np.ones((500, 1), np.float32), rate, tr, 3, "fir", fir_delays=(1,))
     np.testing.assert_allclose(long[:, 0], [0.0, 1.0, 1.0])
     with pytest.raises(ValueError, match="unknown response model 'boxcar'"):
-        to_volumes(x, rate, tr, n_trs, "boxcar")
+        to_volumes(x, rate, tr, n_trs, "boxcar", ())
 
 
 # --- windowed layers -----------------------------------------------------------------------

@@ -154,7 +154,11 @@ def test_score_inputs_cover_every_listener_and_each_story_heard_once() -> None:
     ds["exclude"] = [{"subject": "sub-002", "task": "fr1", "reason": "test"}]
     plan = Plan.from_config(config)
     inputs = plan.score_inputs("narratives-sim", "words")
-    assert len(inputs["responses"]) == 9 and len(inputs["features"]) == 6
+    assert len(inputs["responses"]) == 9
+    assert inputs["features"] == "features/narratives-sim/words"
+    files = plan.feature_files("narratives-sim", "words")
+    assert list(files) == ["en1", "en2", "fr1", "fr2", "zh1", "zh2"]
+    assert files["fr1"] == "features/narratives-sim/words/fr1.parquet"
     runs = plan.run_files("narratives-sim")
     assert "fr1" not in runs["sub-002"] and len(runs["sub-001"]) == 6
     assert runs["sub-001"]["en1"] == "data/parquet/narratives-sim/responses/sub-001/task-en1.parquet"

@@ -9,16 +9,17 @@ from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import RobustScaler, StandardScaler
 
+from brainlike.plan.specs import ScoreSpec
 from brainlike.scores.ridge import (
-    ALPHAS,
-    CircularShifts,
     cross_validated_ridge,
     kfold_contiguous,
     leave_one_group_out,
     ridge_folds,
-    shifted_ridge,
     solve_ridge,
 )
+from brainlike.scores.shifts import CircularShifts, shifted_ridge
+
+ALPHAS = np.asarray(ScoreSpec.from_config({}).alphas)  # the schema's grid (Millet et al.)
 
 TIE = 1e-6  # relative gap in sklearn's own LOO errors under which either alpha is right
 
@@ -201,7 +202,7 @@ def test_shifted_series_spectral_equals_direct_and_sklearn(mode: str, fold_kind:
 
 def test_shifted_series_auto_and_errors() -> None:
     x, shifts = _shift_case(n_series=1)
-    design = ridge_folds(x, device="cpu")
+    design = ridge_folds(x, ALPHAS, device="cpu")
     auto = shifted_ridge(design, shifts)  # one short series: solving the columns is cheaper
     np.testing.assert_array_equal(auto.r, shifted_ridge(design, shifts, method="direct").r)
     with pytest.raises(ValueError, match="method"):
@@ -223,8 +224,8 @@ def test_shifted_series_auto_and_errors() -> None:
 @pytest.mark.parametrize("mode", ["exact", "gcv"])
 def test_chunked_equals_unchunked(mode: str) -> None:
     x, y = _synthetic(200, 30, 150, seed=4)
-    whole = cross_validated_ridge(x, y, mode=mode, chunk_size=10_000)
-    chunked = cross_validated_ridge(x, y, mode=mode, chunk_size=7)
+    whole = cross_validated_ridge(x, y, ALPHAS, mode=mode, chunk_size=10_000)
+    chunked = cross_validated_ridge(x, y, ALPHAS, mode=mode, chunk_size=7)
     same = chunked.alpha == whole.alpha
     # GEMM blocking depends on the chunk's width, so float32 rounding differs a little and a
     # near-tied alpha may flip; in exact mode check with sklearn's errors that it is a tie.
@@ -240,8 +241,8 @@ def test_chunked_equals_unchunked(mode: str) -> None:
 @pytest.mark.parametrize("case", ["tall", "wide"])
 def test_gcv_close_to_exact(case: str) -> None:
     x, y = _synthetic(**CASES[case])
-    exact = cross_validated_ridge(x, y, mode="exact")
-    gcv = cross_validated_ridge(x, y, mode="gcv")
+    exact = cross_validated_ridge(x, y, ALPHAS, mode="exact")
+    gcv = cross_validated_ridge(x, y, ALPHAS, mode="gcv")
     deviation = np.abs(gcv.r - exact.r)
     print(f"{case}: gcv vs exact |dr| max {deviation.max():.4f} mean {deviation.mean():.5f}; "
           f"same alpha {np.mean(gcv.alpha == exact.alpha):.1%}")
@@ -258,7 +259,7 @@ def test_recovers_planted_weights_and_not_noise(mode: str) -> None:
     signal = x @ rng.standard_normal((50, 100)) / np.sqrt(50)
     y_signal = signal + 0.2 * rng.standard_normal(signal.shape)
     y_noise = rng.standard_normal((600, 100))
-    result = cross_validated_ridge(x, np.hstack([y_signal, y_noise]), mode=mode)
+    result = cross_validated_ridge(x, np.hstack([y_signal, y_noise]), ALPHAS, mode=mode)
     r_signal, r_noise = result.mean_r[:100], result.mean_r[100:]
     assert r_signal.min() > 0.9
     assert abs(r_noise.mean()) < 0.02
@@ -272,37 +273,37 @@ def test_constant_vertex_gives_zero_r_with_warning(mode: str) -> None:
     x, y = _synthetic(200, 20, 10, seed=6)
     y[:, 3] = 7.0
     with pytest.warns(RuntimeWarning, match="constant"):
-        result = cross_validated_ridge(x, y, mode=mode)
+        result = cross_validated_ridge(x, y, ALPHAS, mode=mode)
     assert np.all(result.r[:, 3] == 0.0)
     assert np.all(np.isfinite(result.r))
-    clean = cross_validated_ridge(x, np.delete(y, 3, axis=1), mode=mode)
+    clean = cross_validated_ridge(x, np.delete(y, 3, axis=1), ALPHAS, mode=mode)
     np.testing.assert_allclose(np.delete(result.r, 3, axis=1), clean.r, atol=1e-6)
 
 
 def test_shape_and_value_errors() -> None:
     x, y = _synthetic(100, 10, 5, seed=7)
     with pytest.raises(ValueError, match=r"X must be 2-D .*\(100,\)"):
-        cross_validated_ridge(x[:, 0], y)
+        cross_validated_ridge(x[:, 0], y, ALPHAS)
     with pytest.raises(ValueError, match=r"Y must be 2-D .*\(100, 5, 1\)"):
-        cross_validated_ridge(x, y[..., None])
+        cross_validated_ridge(x, y[..., None], ALPHAS)
     with pytest.raises(ValueError, match=r"\(99, 10\).*\(100, 5\)"):
-        cross_validated_ridge(x[:99], y)
+        cross_validated_ridge(x[:99], y, ALPHAS)
     bad = y.copy()
     bad[50, 2] = np.nan
     with pytest.raises(ValueError, match="Y contains NaN"):
-        cross_validated_ridge(x, bad)
+        cross_validated_ridge(x, bad, ALPHAS)
     bad = x.copy()
     bad[3, 1] = np.inf
     with pytest.raises(ValueError, match="X contains NaN or inf"):
-        cross_validated_ridge(bad, y)
+        cross_validated_ridge(bad, y, ALPHAS)
     with pytest.raises(ValueError, match="alphas"):
         cross_validated_ridge(x, y, alphas=[1.0, -1.0])
     with pytest.raises(ValueError, match="mode"):
-        cross_validated_ridge(x, y, mode="loo")
+        cross_validated_ridge(x, y, ALPHAS, mode="loo")
     with pytest.raises(ValueError, match="outside"):
-        cross_validated_ridge(x, y, folds=[(np.arange(50), np.arange(50, 101))])
+        cross_validated_ridge(x, y, ALPHAS, folds=[(np.arange(50), np.arange(50, 101))])
     with pytest.raises(ValueError, match="overlap"):
-        cross_validated_ridge(x, y, folds=[(np.arange(60), np.arange(50, 100))])
+        cross_validated_ridge(x, y, ALPHAS, folds=[(np.arange(60), np.arange(50, 100))])
 
 
 def test_fold_makers() -> None:

@@ -171,7 +171,7 @@ def test_one_brain_score_file_plans_only_what_it_needs(tmp_path: Path) -> None:
     counts = job_counts(proc)
     assert counts.get("brain_scores") == 1
     assert counts.get("responses_parquet") == 4  # every listener, one job each
-    assert counts.get("features") == 3  # the words baseline for those three stories
+    assert counts.get("features") == 1  # the words baseline, every story
     for absent in ("train_model", "noise_ceilings", "summary", "corpus_parquet",
                    "simulate_corpus"):
         assert absent not in counts, counts

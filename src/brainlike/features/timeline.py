@@ -46,7 +46,7 @@ def pool_to_rate(values: np.ndarray, centres: np.ndarray, rate: float,
     return out.astype(np.float32)
 
 
-def scale(values: np.ndarray, method: str = "zscore") -> np.ndarray:
+def scale(values: np.ndarray, method: str) -> np.ndarray:
     """Scale each column over the story. values: (frames, F). Constant columns become 0."""
     if method not in SCALINGS:
         raise ValueError(f"unknown scaling {method!r}; choose from {SCALINGS}")
@@ -63,8 +63,8 @@ def scale(values: np.ndarray, method: str = "zscore") -> np.ndarray:
     return x.astype(np.float32)
 
 
-def to_volumes(values: np.ndarray, rate: float, tr: float, n_trs: int, response: str = "hrf",
-               fir_delays: tuple[int, ...] = (2, 3, 4, 5, 6)) -> np.ndarray:
+def to_volumes(values: np.ndarray, rate: float, tr: float, n_trs: int, response: str,
+               fir_delays: tuple[int, ...]) -> np.ndarray:
     """values: (frames, F) at ``rate`` Hz from the story onset -> (n_trs, F) or (n_trs, F*delays).
 
     hrf: Glover-HRF convolution sampled at each volume's midpoint (``brainlike.hrf``).

@@ -90,6 +90,8 @@ TRAINING_LOG = Pattern("models/{model}/training_log.parquet")
 HELDOUT = Pattern("models/{model}/heldout.json")
 TRAINING_STATE = Pattern("models/{model}/checkpoints/state.pt")
 # Features and scores.
+# A model's features, one job and one directory per model (a file per story inside).
+MODEL_FEATURES = Pattern("features/{dataset}/{model}")
 FEATURES = Pattern("features/{dataset}/{model}/{task}.parquet")
 BRAINSCORES = Pattern("results/brainscores/{dataset}/{model}.parquet")
 ROISCORES = Pattern("results/brainscores/{dataset}/{model}.rois.parquet")

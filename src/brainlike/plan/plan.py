@@ -194,17 +194,21 @@ class Plan:
             inputs["teacher"] = paths.MODEL.path(model=t.teacher)
         return inputs
 
-    def feature_inputs(self, dataset: str, model: str, task: str) -> dict[str, object]:
-        """The story (all stories, for inventories shared across them) and the model, if any."""
+    def feature_inputs(self, dataset: str, model: str) -> dict[str, object]:
+        """Every story of the dataset and the model's checkpoint (none for a baseline)."""
         ds = self.listening[dataset]
         inputs: dict[str, object] = {
-            "stimulus": paths.STIMULUS.path(dataset=dataset, task=task),
             "stories": [paths.STIMULUS.path(dataset=dataset, task=t) for t in ds.tasks]}
         if model in self.models:
             inputs["model"] = paths.MODEL.path(model=model)
         elif model not in self.baselines:
             raise PlanError(f"{model!r} is neither a configured model nor a baseline")
         return inputs
+
+    def feature_files(self, dataset: str, model: str) -> dict[str, str]:
+        """task -> the features/1 file of ``model`` for that story."""
+        return {t: paths.FEATURES.path(dataset=dataset, model=model, task=t)
+                for t in self.listening[dataset].tasks}
 
     def scored_tasks(self, dataset: str) -> list[str]:
         """The stories some listener of ``dataset`` heard, in the dataset's order."""
@@ -217,8 +221,7 @@ class Plan:
             raise PlanError(f"{model!r} is neither a configured model nor a baseline")
         return {
             "responses": self.listener_dirs(dataset),
-            "features": [paths.FEATURES.path(dataset=dataset, model=model, task=t)
-                         for t in self.scored_tasks(dataset)],
+            "features": paths.MODEL_FEATURES.path(dataset=dataset, model=model),
             "vertices": paths.VERTICES.path(dataset=dataset),
         }
 

@@ -13,7 +13,7 @@ CV a fold's model is trained on the other folds' test rows, which couples the fo
 a null that only shifts held-out responses against fixed predictions is too narrow (11-14 %
 false positives at 0.05 in our simulations). The shifted copies share each fold's
 decomposition with the vertices; with several subjects they are solved together through the
-shift structure (:func:`brainlike.scores.ridge.shifted_ridge`), whose cost hardly grows with
+shift structure (:func:`brainlike.scores.shifts.shifted_ridge`), whose cost hardly grows with
 the number of series.
 """
 
@@ -28,7 +28,8 @@ import pandas as pd
 from brainlike.plan.specs import ScoreSpec
 from brainlike.scores.design import SubjectData, layer_design
 from brainlike.scores.folds import kfold_contiguous, leave_one_group_out
-from brainlike.scores.ridge import CircularShifts, ridge_folds, shifted_ridge, solve_ridge
+from brainlike.scores.ridge import ridge_folds, solve_ridge
+from brainlike.scores.shifts import CircularShifts, shifted_ridge
 
 
 def folds_for(data: SubjectData, spec: ScoreSpec) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -61,7 +62,7 @@ def _roi_means(responses: np.ndarray, roi_names: np.ndarray) -> tuple[np.ndarray
 
 def _roi_null_p(score: np.ndarray, labels: np.ndarray, n_lags: int) -> pd.DataFrame:
     """The ROI table from the fold-mean r (G (1 + L),) of the ROI means and their shifts,
-    lag-major (:meth:`brainlike.scores.ridge.CircularShifts.columns`)."""
+    lag-major (:meth:`brainlike.scores.shifts.CircularShifts.columns`)."""
     observed, null = score[:len(labels)], score[len(labels):].reshape(n_lags, len(labels))
     p = (1 + (null >= observed - 1e-12).sum(axis=0)) / (1 + n_lags)
     return pd.DataFrame({"roi": labels, "roi_r": observed, "p_value": p})
