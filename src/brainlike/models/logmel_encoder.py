@@ -2,7 +2,7 @@
 
 80-d log-mel frames at 100 Hz, two 1-D convolutions down to 50 Hz, a pre-LN transformer.
 Unlike the paper's raw-waveform wav2vec 2.0, this learns at small CPU scale with masked
-prediction of cluster ids (``brainlike.models.hubert``).
+prediction of cluster ids (``brainlike.objectives.hubert``).
 
 Design choices:
 
