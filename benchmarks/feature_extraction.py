@@ -78,7 +78,7 @@ def load_audio(args: argparse.Namespace) -> tuple[np.ndarray, str]:
         stimulus = Stimulus.read(story)
         if stimulus.sample_rate != SAMPLE_RATE:
             raise ValueError(f"{story} is at {stimulus.sample_rate} Hz, not {SAMPLE_RATE}")
-        return stimulus.audio, f"{story} ({stimulus.task})"
+        return stimulus.audio, f"{story} ({stimulus.story})"
     if args.story:
         raise FileNotFoundError(story)
     return generated_audio(args.seconds), f"generated noise and tones ({DEFAULT_STORY} not built)"

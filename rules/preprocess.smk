@@ -10,7 +10,7 @@ rule stimulus_parquet:
         dataset=listening_dataset,
         root=listening_raw,
     log:
-        "logs/preprocess/{dataset}/stimulus_{task}.log",
+        "logs/preprocess/{dataset}/stimulus_{story}.log",
     conda:
         "../envs/brainlike.yaml"
     script:

@@ -26,8 +26,8 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
         for story in stories:
             frames = story_frames(name, story, stories, spec, model, device)
             layers = volume_features(frames, story.duration, tr, spec)
-            write_features(tmp / Path(snakemake.params.files[story.task]).name, layers, tr,  # noqa: F821
-                           {"model": name, "task": story.task, "rate": spec.rate,
+            write_features(tmp / Path(snakemake.params.files[story.story]).name, layers, tr,  # noqa: F821
+                           {"model": name, "story": story.story, "rate": spec.rate,
                             "response": spec.response, "scaling": spec.scaling})
-            log.info("%s %s: %d layers on %d volumes", name, story.task, len(layers),
+            log.info("%s %s: %d layers on %d volumes", name, story.story, len(layers),
                      next(iter(layers.values())).shape[0])

@@ -8,4 +8,4 @@ from brainlike.workflow import logged
 with logged(snakemake.log[0]):  # noqa: F821
     w = snakemake.wildcards  # noqa: F821
     ds = snakemake.params.dataset  # noqa: F821
-    listening.stimulus(ds, Path(snakemake.params.root), w.task, Path(snakemake.output[0]))  # noqa: F821
+    listening.stimulus(ds, Path(snakemake.params.root), w.story, Path(snakemake.output[0]))  # noqa: F821

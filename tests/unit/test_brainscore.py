@@ -243,10 +243,10 @@ def listeners(planted):
                             axis=1)
     s2 = SubjectData(responses=(signal / signal.std(0) + 0.7 * _ar1(rng, len(signal), N_VERT))
                      .astype(np.float32), vertices=data.vertices, tasks=data.tasks,
-                     times=data.times)
+                     stories=data.stories, times=data.times)
     b = data.tasks == "storyB"
     s3 = SubjectData(responses=data.responses[b][:, ::-1].copy(), vertices=data.vertices,
-                     tasks=data.tasks[b], times=data.times[b])
+                     tasks=data.tasks[b], stories=data.stories[b], times=data.times[b])
     subjects = {"s1": data, "s2": s2, "s3": s3}
     rois = np.repeat(list("abcdefgh"), N_VERT // 8)
     return subjects, features, {name: rois for name in subjects}
@@ -291,7 +291,7 @@ def test_score_subjects_rejects_misaligned_roi_names(listeners):
 def _dummy(tasks: list[str]) -> SubjectData:
     n = len(tasks)
     return SubjectData(responses=np.zeros((n, 1), np.float32), vertices=np.array([0]),
-                       tasks=np.array(tasks), times=np.zeros(n))
+                       tasks=np.array(tasks), stories=np.array(tasks), times=np.zeros(n))
 
 
 def test_folds_for_kfold_and_leave_one_story_out():

@@ -79,7 +79,7 @@ def _subject(times_by_task: dict[str, list[float]]) -> SubjectData:
     tasks = np.concatenate([[t] * len(x) for t, x in times_by_task.items()])
     times = np.concatenate([np.asarray(x, float) for x in times_by_task.values()])
     return SubjectData(responses=np.zeros((len(times), 2), np.float32),
-                       vertices=np.array([0, 1]), tasks=tasks, times=times)
+                       vertices=np.array([0, 1]), tasks=tasks, stories=tasks, times=times)
 
 
 def test_layer_design_on_grid_rows_and_zeros_before_onset(grids):

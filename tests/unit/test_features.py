@@ -287,7 +287,7 @@ def _stimulus_file(tmp_path, seconds=1.7, sample_rate=SR, name="story.parquet"):
 def test_stimulus_read(tmp_path):
     path, pcm = _stimulus_file(tmp_path)
     stim = Stimulus.read(path)
-    assert stim.task == "storyA" and stim.sample_rate == SR
+    assert stim.story == "storyA" and stim.sample_rate == SR
     np.testing.assert_array_equal(stim.audio, pcm.astype(np.float32) / 32768.0)
     assert stim.duration == pytest.approx(1.7)
     assert list(stim.words["word"]) == ["The", "cat", "the", "dog"]

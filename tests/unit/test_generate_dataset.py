@@ -59,7 +59,7 @@ def test_runs_agree_with_events_audio_and_alignment(dataset: Path) -> None:
         for hemi in DATASET.hemis:
             data = read_func_gifti(dataset / DATASET.surface_data(subject, task, hemi))
             assert data.shape[1] == 162  # icosphere level 2
-            check_run_length("run", data.shape[0], RunCheck(DATASET.tr, onset, duration, audio,
+            check_run_length("run", data.shape[0], RunCheck(DATASET.tr, onset + audio,
                                                              DATASET.max_tail_s))
 
 

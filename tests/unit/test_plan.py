@@ -103,7 +103,8 @@ PATTERNS = [p for p in vars(paths).values() if isinstance(p, paths.Pattern)]
 @pytest.mark.parametrize("pattern", PATTERNS, ids=str)
 def test_every_pattern_reads_back_what_it_writes(pattern: paths.Pattern) -> None:
     values = {"dataset": "narr-1", "corpus": "speech_sim", "name": "narr-1", "collection": "en",
-              "subject": "sub-007", "task": "pieman", "model": "wav2vec2-en", "figure": "best"}
+              "subject": "sub-007", "task": "pieman", "story": "milkyway_vodka-2",
+              "model": "wav2vec2-en", "figure": "best"}
     used = {k: values[k] for k in pattern.fields}
     path = pattern.path(**values)
     assert "{" not in path
@@ -180,7 +181,7 @@ def test_score_inputs_cover_every_listener_and_each_story_heard_once() -> None:
     (lambda c: c["models"]["waveform-random"].update(preset="small"),
      "models.waveform-random: unknown waveform preset 'small'"),
     (lambda c: c["targets"].update(models=["ghost"]), "targets.models names \\['ghost'\\]"),
-    (lambda c: c["probe"].update(tasks=["xx1"]), "probe.tasks names \\['xx1'\\]"),
+    (lambda c: c["probe"].update(stories=["xx1"]), "probe.stories names \\['xx1'\\]"),
 ])
 def test_loose_ends_fail_naming_the_key(mutate, message: str) -> None:
     config = copy.deepcopy(DEFAULT)

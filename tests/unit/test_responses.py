@@ -11,7 +11,7 @@ import pytest
 
 from brainlike.errors import InputError
 from brainlike.preprocess.responses import (RunCheck, check_run_length, drop_bad_vertices,
-                                            read_func_gifti, read_story_event)
+                                            read_func_gifti)
 
 
 def _darray(values: np.ndarray) -> nib.gifti.GiftiDataArray:
@@ -83,46 +83,10 @@ def test_read_func_gifti_missing(tmp_path):
     assert str(path) in str(err.value)
 
 
-# -- events -----------------------------------------------------------------------------------
-
-def test_read_story_event(tmp_path):
-    path = tmp_path / "events.tsv"
-    path.write_text("onset\tduration\ttrial_type\n3.0\t120.5\tstory\n200.0\t1.0\tother\n")
-    assert read_story_event(path) == (3.0, 120.5)
-
-
-def test_read_story_event_without_onset(tmp_path):
-    path = tmp_path / "events.tsv"
-    path.write_text("start\tduration\n3.0\t120.5\n")
-    with pytest.raises(InputError, match="'onset'") as err:
-        read_story_event(path)
-    assert str(path) in str(err.value)
-
-
-def test_read_story_event_without_rows(tmp_path):
-    path = tmp_path / "events.tsv"
-    path.write_text("onset\tduration\n")
-    with pytest.raises(InputError, match="no rows"):
-        read_story_event(path)
-
-
-@pytest.mark.parametrize("row", ["3.0\t0", "3.0\tn/a", "n/a\t120"])
-def test_read_story_event_rejects_bad_values(tmp_path, row):
-    path = tmp_path / "events.tsv"
-    path.write_text(f"onset\tduration\n{row}\n")
-    with pytest.raises(InputError):
-        read_story_event(path)
-
-
-def test_read_story_event_missing_file(tmp_path):
-    with pytest.raises(InputError):
-        read_story_event(tmp_path / "absent.tsv")
-
-
 # -- run length -------------------------------------------------------------------------------
 
-# story: onset 3 s, audio 120.2 s -> ends at 123.2 s; TR 1.5 s; up to 30 s of tail allowed
-CHECK = RunCheck(tr=1.5, onset=3.0, duration=120.0, audio_duration=120.2, max_tail_s=30.0)
+# the story's audio ends 123.2 s into the scan; TR 1.5 s; up to 30 s of tail allowed
+CHECK = RunCheck(tr=1.5, story_end=123.2, max_tail_s=30.0)
 RUN = "sub-01_task-x_bold.func.gii"
 
 
@@ -144,15 +108,6 @@ def test_check_run_length_rejects_scan_far_past_story(n_volumes):
     with pytest.raises(InputError, match="past the story") as err:
         check_run_length(RUN, n_volumes, CHECK)
     assert RUN in str(err.value)
-
-
-def test_check_run_length_rejects_events_disagreeing_with_audio():
-    bad = RunCheck(tr=1.5, onset=3.0, duration=120.0, audio_duration=122.0, max_tail_s=30.0)
-    with pytest.raises(InputError, match="audio") as err:
-        check_run_length(RUN, 90, bad)
-    assert RUN in str(err.value)
-    # within a TR is fine
-    check_run_length(RUN, 90, RunCheck(1.5, 3.0, 120.0, 121.4, 30.0))
 
 
 # -- bad vertices -----------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def small_config(workdir: Path) -> dict:
                               chapter_minutes=0.5, speakers=2)
     corpus["shard_minutes"] = 1.0
     shrink_training(config, steps=6)
-    config["probe"]["tasks"] = ["en1"]
+    config["probe"]["stories"] = ["en1"]
     # Two listeners per language are too few for per-language ceilings (each needs 3).
     config["scores"].update(ceiling_group=None, permutations=200, block_trs=5)
     return config

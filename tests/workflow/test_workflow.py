@@ -27,7 +27,7 @@ def test_all_parquet_targets_are_built_and_valid(small_run: Path) -> None:
     assert set(vertices["roi_name"]) >= {"early_auditory", "mid_temporal", "high_language",
                                          "control"}
     for task in ("en1", "fr1", "zh1"):
-        stim = read_table(base / "stimuli" / f"task-{task}.parquet", "utterance/1")
+        stim = read_table(base / "stimuli" / f"{task}.parquet", "utterance/1")
         assert stim.column("sample_rate")[0].as_py() == 16000
         assert len(stim.column("words")[0]) > 20
     for subject, task in RUNS:

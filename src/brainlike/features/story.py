@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from brainlike.errors import InputError
 from brainlike.features import baselines
 from brainlike.features.layers import windowed_layers
 from brainlike.features.timeline import n_volumes, scale, to_volumes
@@ -20,11 +21,12 @@ from brainlike.preprocess.utterances import row_audio
 class Stimulus:
     """A story read back from utterance/1: audio (samples,) float32 and its alignment."""
 
-    task: str
+    story: str
     audio: np.ndarray
     sample_rate: int
     words: pd.DataFrame
     phonemes: pd.DataFrame
+    source: str = ""
 
     @property
     def duration(self) -> float:
@@ -33,10 +35,13 @@ class Stimulus:
     @classmethod
     def read(cls, path: str | Path) -> Stimulus:
         table = read_table(path, "utterance/1")
-        return cls(task=table.column("utt_id")[0].as_py(), audio=row_audio(table, 0),
-                   sample_rate=table.column("sample_rate")[0].as_py(),
-                   words=pd.DataFrame(table.column("words")[0].as_py()),
-                   phonemes=pd.DataFrame(table.column("phonemes")[0].as_py()))
+        # An empty alignment list still gets its columns: "no phones" must read as such.
+        words, phonemes = (pd.DataFrame(table.column(c)[0].as_py(),
+                                        columns=[f.name for f in table.schema.field(c).type.value_type])
+                           for c in ("words", "phonemes"))
+        return cls(story=table.column("utt_id")[0].as_py(), audio=row_audio(table, 0),
+                   sample_rate=table.column("sample_rate")[0].as_py(), words=words,
+                   phonemes=phonemes, source=str(path))
 
 
 def story_frames(kind: str, stimulus: Stimulus, others: list[Stimulus], spec: FeatureSpec,
@@ -49,6 +54,11 @@ def story_frames(kind: str, stimulus: Stimulus, others: list[Stimulus], spec: Fe
         return {"spectrogram": baselines.spectrogram(stimulus.audio, stimulus.sample_rate,
                                                      spec.rate)}
     if kind == "phonemes":
+        unphoned = [s.source or s.story for s in others if s.phonemes.empty]
+        if unphoned:
+            raise InputError(unphoned[0], f"no phone alignment ({len(unphoned)} of {len(others)} "
+                             "stories lack one: their align.json words carry no 'phones'); the "
+                             "phonemes baseline needs phones: drop it from `baselines`")
         inventory = baselines.phoneme_inventory([s.phonemes for s in others])
         return {"phonemes": baselines.phonemes(stimulus.phonemes, inventory, stimulus.duration,
                                                spec.rate)}
@@ -58,7 +68,7 @@ def story_frames(kind: str, stimulus: Stimulus, others: list[Stimulus], spec: Fe
     if model is None:
         raise ValueError(f"{kind!r} is not a baseline ({baselines.BASELINES}) and no model given")
     if stimulus.sample_rate != model.config.sample_rate:
-        raise ValueError(f"story {stimulus.task} is at {stimulus.sample_rate} Hz, the model "
+        raise ValueError(f"story {stimulus.story} is at {stimulus.sample_rate} Hz, the model "
                          f"expects {model.config.sample_rate} Hz")
     layers = windowed_layers(model, stimulus.audio, stimulus.sample_rate, spec.window_s,
                              spec.context_s, spec.rate, device, precision=spec.precision)

@@ -18,11 +18,11 @@ utterance/1 -- stimuli (one row per story) and training-corpus shards (one row p
 
 responses/1 -- one file per subject and run: a row per kept volume (TR)
     volume       int32    index of the volume in the original scan
-    time         float64  acquisition onset of the volume, seconds from story onset
+    time         float64  acquisition onset of the volume, in seconds of the story's audio
     data         fixed_size_list<float32>[n_vertices]
     metadata: ``brainlike.vertices`` (JSON list of vertex ids into vertices/1, NaN vertices
-    already dropped), ``brainlike.run`` (JSON: subject, task, tr, sources, dropped vertices,
-    trimmed volumes).  A fixed-size-list row per TR reads 3x faster than a column per vertex.
+    already dropped), ``brainlike.run`` (JSON: subject, task, the story heard and its
+    segments from events.tsv, tr, sources, dropped vertices, trimmed volumes).  A fixed-size-list row per TR reads 3x faster than a column per vertex.
 
 vertices/1 -- one file per dataset: the vertex table
     vertex int32 (global id), hemi string (L/R), index int32 (vertex in its hemisphere),

@@ -54,6 +54,8 @@ class ListeningDataset:
     source: str
     subjects: tuple[str, ...]
     tasks: tuple[str, ...]
+    # task -> its stories, as pairs: the dataset stays hashable
+    story_map: tuple[tuple[str, tuple[str, ...]], ...]
     simulate: ListeningSimulation | None
     space: str
     derivative: str
@@ -72,6 +74,7 @@ class ListeningDataset:
         sim = d["simulate"]
         return cls(
             name=name, source=d["source"], subjects=tuple(d["subjects"]), tasks=tuple(d["tasks"]),
+            story_map=tuple((t, tuple(d["stories"].get(t, [t]))) for t in d["tasks"]),
             simulate=ListeningSimulation.from_config(sim) if sim is not None else None,
             space=d["space"], derivative=d["derivative"], hemis=tuple(d["hemis"]),
             rois=d["rois"], groundtruth=bool(d["groundtruth"]), tr=float(d["tr"]),
@@ -81,11 +84,15 @@ class ListeningDataset:
         )
 
     # -- the Narratives layout ------------------------------------------------------------
-    def audio(self, task: str) -> str:
-        return f"stimuli/{task}_audio.wav"
+    def stim_file(self, story: str) -> str:
+        """The name events.tsv gives the story in its ``stim_file`` column."""
+        return f"{story}_audio.wav"
 
-    def alignment(self, task: str) -> str:
-        return f"stimuli/gentle/{task}/align.json"
+    def audio(self, story: str) -> str:
+        return f"stimuli/{self.stim_file(story)}"
+
+    def alignment(self, story: str) -> str:
+        return f"stimuli/gentle/{story}/align.json"
 
     def events(self, subject: str, task: str) -> str:
         return f"{subject}/func/{subject}_task-{task}_events.tsv"
@@ -101,6 +108,14 @@ class ListeningDataset:
         return f"derivatives/groundtruth/{subject}_desc-snr.tsv"
 
     # -- selections -------------------------------------------------------------------------
+    def task_stories(self, task: str) -> tuple[str, ...]:
+        return dict(self.story_map)[task]
+
+    @property
+    def stories(self) -> tuple[str, ...]:
+        """Every story some selected task may present, in task order."""
+        return tuple(dict.fromkeys(s for _, stories in self.story_map for s in stories))
+
     def runs(self) -> list[tuple[str, str]]:
         """(subject, task) pairs to preprocess: every selected pair minus the exclusions."""
         excluded = {(e.subject, e.task) for e in self.exclude}
@@ -109,8 +124,8 @@ class ListeningDataset:
     def files_to_get(self) -> list[str]:
         """Paths (relative to the dataset root) that acquisition fetches, and nothing more."""
         paths = ["participants.tsv", "dataset_description.json"]
-        for task in self.tasks:
-            paths += [self.audio(task), self.alignment(task)]
+        for story in self.stories:
+            paths += [self.audio(story), self.alignment(story)]
         for subject, task in self.runs():
             paths.append(self.events(subject, task))
             paths += [self.surface_data(subject, task, h) for h in self.hemis]

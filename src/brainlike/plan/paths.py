@@ -20,6 +20,7 @@ WILDCARDS: dict[str, str] = {
     "collection": r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "subject": r"sub-[A-Za-z0-9]+",
     "task": r"[A-Za-z0-9]+",
+    "story": r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "model": r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "figure": r"[a-z_]+",
 }
@@ -77,7 +78,7 @@ CORPUS_SOURCE = Pattern("data/sources/{corpus}.corpus.json")
 RAW = Pattern("data/raw/{name}")
 MANIFEST = Pattern("data/raw/{name}.manifest.json")
 # Validated Parquet.
-STIMULUS = Pattern("data/parquet/{dataset}/stimuli/task-{task}.parquet")
+STIMULUS = Pattern("data/parquet/{dataset}/stimuli/{story}.parquet")
 VERTICES = Pattern("data/parquet/{dataset}/vertices.parquet")
 # A listener's runs, one job and one directory per listener (a file per run inside).
 LISTENER = Pattern("data/parquet/{dataset}/responses/{subject}")
@@ -92,7 +93,7 @@ TRAINING_STATE = Pattern("models/{model}/checkpoints/state.pt")
 # Features and scores.
 # A model's features, one job and one directory per model (a file per story inside).
 MODEL_FEATURES = Pattern("features/{dataset}/{model}")
-FEATURES = Pattern("features/{dataset}/{model}/{task}.parquet")
+FEATURES = Pattern("features/{dataset}/{model}/{story}.parquet")
 BRAINSCORES = Pattern("results/brainscores/{dataset}/{model}.parquet")
 ROISCORES = Pattern("results/brainscores/{dataset}/{model}.rois.parquet")
 CEILINGS = Pattern("results/ceilings/{dataset}.parquet")

@@ -47,6 +47,10 @@ class Plan:
         """Config (validated, or at least schema-shaped) -> plan; PlanError on loose ends."""
         c = with_defaults(config)
         listening = {n: ListeningDataset.from_config(n, d) for n, d in c["listening"].items()}
+        for n, d in c["listening"].items():
+            unknown = sorted(set(d["stories"]) - set(d["tasks"]))
+            if unknown:
+                raise PlanError(f"listening.{n}.stories names {unknown}, not among its tasks")
         corpora = {n: Corpus.from_config(n, d) for n, d in c["corpora"].items()}
         shared = sorted(set(listening) & set(corpora))
         if shared:
@@ -88,9 +92,9 @@ class Plan:
             ds = self.listening.get(self.probe.dataset)
             if ds is None:
                 raise PlanError(f"probe.dataset {self.probe.dataset!r} is not under `listening`")
-            unknown = sorted(set(self.probe.tasks) - set(ds.tasks))
+            unknown = sorted(set(self.probe.stories) - set(ds.stories))
             if unknown:
-                raise PlanError(f"probe.tasks names {unknown}, not tasks of {ds.name}")
+                raise PlanError(f"probe.stories names {unknown}, not stories of {ds.name}")
 
     @functools.cached_property
     def roster(self) -> dict[str, RosterEntry]:
@@ -134,8 +138,8 @@ class Plan:
                             "exclude)")
         return tasks
 
-    def probe_tasks(self, dataset: str) -> tuple[str, ...]:
-        return self.probe.tasks or self.listening[dataset].tasks
+    def probe_stories(self, dataset: str) -> tuple[str, ...]:
+        return self.probe.stories or self.listening[dataset].stories
 
     # -- targets --------------------------------------------------------------------------
     def data_targets(self) -> list[str]:
@@ -144,7 +148,7 @@ class Plan:
         for name in self.target_listening:
             ds = self.listening[name]
             out.append(paths.VERTICES.path(dataset=name))
-            out += [paths.STIMULUS.path(dataset=name, task=t) for t in ds.tasks]
+            out += [paths.STIMULUS.path(dataset=name, story=s) for s in ds.stories]
             out += [paths.LISTENER.path(dataset=name, subject=s) for s in self.subjects(name)]
             if ds.groundtruth:
                 out.append(paths.GROUNDTRUTH.path(dataset=name))
@@ -198,7 +202,7 @@ class Plan:
         """Every story of the dataset and the model's checkpoint (none for a baseline)."""
         ds = self.listening[dataset]
         inputs: dict[str, object] = {
-            "stories": [paths.STIMULUS.path(dataset=dataset, task=t) for t in ds.tasks]}
+            "stories": [paths.STIMULUS.path(dataset=dataset, story=s) for s in ds.stories]}
         if model in self.models:
             inputs["model"] = paths.MODEL.path(model=model)
         elif model not in self.baselines:
@@ -206,14 +210,9 @@ class Plan:
         return inputs
 
     def feature_files(self, dataset: str, model: str) -> dict[str, str]:
-        """task -> the features/1 file of ``model`` for that story."""
-        return {t: paths.FEATURES.path(dataset=dataset, model=model, task=t)
-                for t in self.listening[dataset].tasks}
-
-    def scored_tasks(self, dataset: str) -> list[str]:
-        """The stories some listener of ``dataset`` heard, in the dataset's order."""
-        heard = {t for _, t in self.listening[dataset].runs()}
-        return [t for t in self.listening[dataset].tasks if t in heard]
+        """story -> the features/1 file of ``model`` for that story."""
+        return {s: paths.FEATURES.path(dataset=dataset, model=model, story=s)
+                for s in self.listening[dataset].stories}
 
     def score_inputs(self, dataset: str, model: str) -> dict[str, object]:
         """Every listener's runs, the model's features for the stories heard, the vertices."""
@@ -252,8 +251,8 @@ class Plan:
         if dataset not in self.listening:
             raise PlanError(f"probe dataset {dataset!r} is not under `listening`")
         return {"model": paths.MODEL.path(model=model),
-                "stimuli": [paths.STIMULUS.path(dataset=dataset, task=t)
-                            for t in self.probe_tasks(dataset)]}
+                "stimuli": [paths.STIMULUS.path(dataset=dataset, story=s)
+                            for s in self.probe_stories(dataset)]}
 
     def training_logs(self) -> list[str]:
         return [paths.TRAINING_LOG.path(model=m) for m in self.target_models]

@@ -78,7 +78,7 @@ class ProbeSpec:
 
     enabled: bool
     dataset: str
-    tasks: tuple[str, ...]
+    stories: tuple[str, ...]
     n_folds: int
     min_frames: int
 

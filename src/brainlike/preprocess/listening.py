@@ -15,22 +15,27 @@ from brainlike.errors import InputError
 from brainlike.io.schemas import read_table, write_table
 from brainlike.preprocess.audio import audio_duration
 from brainlike.preprocess.gentle import read_gentle
-from brainlike.preprocess.responses import (RunCheck, check_run_length, drop_bad_vertices,
-                                            read_func_gifti, read_story_event, write_responses)
+from brainlike.preprocess.events import read_story_events, story_times
+from brainlike.preprocess.responses import (RunCheck, check_run_length, check_story_length,
+                                            drop_bad_vertices, read_func_gifti,
+                                            write_responses)
 from brainlike.preprocess.utterances import load_row, rows_to_table
 
 log = logging.getLogger(__name__)
 
 
-def stimulus(ds: ListeningDataset, root: Path, task: str, out: Path,
+def stimulus(ds: ListeningDataset, root: Path, story: str, out: Path,
              sample_rate: int = 16000) -> None:
     """The story's audio at ``sample_rate`` with its alignment, as one utterance/1 row."""
-    words, phonemes = read_gentle(root / ds.alignment(task))
-    duration = audio_duration(root / ds.audio(task))
+    words, phonemes = read_gentle(root / ds.alignment(story))
+    if phonemes.empty:
+        log.warning("%s: no phones in the alignment (%s): the phonemes baseline and the phone "
+                    "probe cannot use this story", story, ds.alignment(story))
+    duration = audio_duration(root / ds.audio(story))
     if words["offset"].max() > duration + 0.5:
-        raise InputError(root / ds.alignment(task), f"words run to {words['offset'].max():.2f} s"
+        raise InputError(root / ds.alignment(story), f"words run to {words['offset'].max():.2f} s"
                          f" but the audio lasts {duration:.2f} s: alignment of another story?")
-    row = load_row(root / ds.audio(task), task, collection="story", speaker="narrator",
+    row = load_row(root / ds.audio(story), story, collection="story", speaker="narrator",
                    sample_rate=sample_rate, words=words, phonemes=phonemes)
     write_table(rows_to_table([row]), out, "utterance/1")
 
@@ -68,9 +73,13 @@ def run(ds: ListeningDataset, root: Path, subject: str, task: str, vertices: Pat
         out: Path) -> dict:
     """responses/1 for one run: both hemispheres, checked, cleaned, trimmed. Returns run info."""
     table = read_table(vertices, "vertices/1", columns=["vertex", "hemi"]).to_pandas()
-    onset, duration = read_story_event(root / ds.events(subject, task))
-    check = RunCheck(tr=ds.tr, onset=onset, duration=duration,
-                     audio_duration=audio_duration(root / ds.audio(task)),
+    events_path = root / ds.events(subject, task)
+    story = read_story_events(events_path, {ds.stim_file(s): s for s in ds.task_stories(task)})
+    audio = root / ds.audio(story.story)
+    length = audio_duration(audio)
+    check_story_length(events_path, audio, story, length, ds.tr)
+    last = story.segments[-1]
+    check = RunCheck(tr=ds.tr, story_end=last.onset + length - last.audio_start,
                      max_tail_s=ds.max_tail_s)
     blocks, ids, sources = [], [], []
     for hemi in ds.hemis:
@@ -89,19 +98,25 @@ def run(ds: ListeningDataset, root: Path, subject: str, task: str, vertices: Pat
     data, vertex_ids = np.concatenate(blocks, axis=1), np.concatenate(ids)
     n_volumes = data.shape[0]
     keep = np.arange(ds.trim_start, n_volumes - ds.trim_end)
+    times, heard = story_times(story, keep * ds.tr)
+    keep, times = keep[heard], times[heard]
     if len(keep) < 2:
         raise InputError(root / sources[0], f"trimming {ds.trim_start}+{ds.trim_end} volumes "
                          f"leaves {len(keep)} of {n_volumes}")
     data, vertex_ids, dropped = drop_bad_vertices(data[keep], vertex_ids, sources[0])
-    times = keep * ds.tr - onset
-    info = {"subject": subject, "task": task, "tr": ds.tr, "sources": sources,
+    if data.shape[1] == 0:
+        raise InputError(root / sources[0], f"every vertex of {subject} {task} is NaN or "
+                         f"constant ({len(dropped['nonfinite'])} non-finite, "
+                         f"{len(dropped['constant'])} constant): nothing to score")
+    info = {"subject": subject, "task": task, "story": story.story, "tr": ds.tr,
+            "sources": sources, "events": ds.events(subject, task),
             "volumes_in_scan": n_volumes, "trimmed": [ds.trim_start, ds.trim_end],
-            "story_onset": onset, "story_duration": check.audio_duration,
+            "segments": [vars(s) for s in story.segments], "story_duration": length,
             "dropped_vertices": dropped}
     write_responses(out, data, keep, times, vertex_ids, info)
-    log.info("%s %s: %d volumes x %d vertices kept (%d non-finite, %d constant dropped)",
-             subject, task, data.shape[0], data.shape[1], len(dropped["nonfinite"]),
-             len(dropped["constant"]))
+    log.info("%s %s (%s): %d volumes x %d vertices kept (%d non-finite, %d constant dropped)",
+             subject, task, story.story, data.shape[0], data.shape[1],
+             len(dropped["nonfinite"]), len(dropped["constant"]))
     return info
 
 

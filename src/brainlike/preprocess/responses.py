@@ -13,11 +13,11 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from brainlike.errors import InputError
 from brainlike.io.schemas import responses_schema, write_table
+from brainlike.preprocess.events import StoryEvents
 
 log = logging.getLogger(__name__)
 
@@ -44,48 +44,33 @@ def read_func_gifti(path: str | Path) -> np.ndarray:
     return np.asarray(data, dtype=np.float32)
 
 
-def read_story_event(path: str | Path) -> tuple[float, float]:
-    """(onset, duration) in seconds of the story in a BIDS events.tsv."""
-    path = Path(path)
-    try:
-        events = pd.read_csv(path, sep="\t")
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(path, f"unreadable events table ({exc})") from exc
-    for col in ("onset", "duration"):
-        if col not in events.columns:
-            raise InputError(path, f"events table has no {col!r} column")
-    if len(events) == 0:
-        raise InputError(path, "events table has no rows")
-    onset, duration = float(events["onset"].iloc[0]), float(events["duration"].iloc[0])
-    if not (np.isfinite(onset) and np.isfinite(duration) and duration > 0):
-        raise InputError(path, f"story event has onset {onset} and duration {duration}")
-    return onset, duration
-
-
 @dataclass(frozen=True)
 class RunCheck:
-    """What a run must agree with: the TR, the story's events and its audio."""
+    """What a run must cover: the scan time at which the story's audio ends, within a tail."""
 
     tr: float
-    onset: float
-    duration: float
-    audio_duration: float
+    story_end: float
     max_tail_s: float
 
 
+def check_story_length(events_path: str | Path, audio_path: str | Path, story: StoryEvents,
+                       audio_duration: float, tr: float) -> None:
+    """The story rows must add up to the audio (within a TR per row), else name both files."""
+    if abs(story.duration - audio_duration) > tr * len(story.segments):
+        raise InputError(events_path, f"the story rows last {story.duration:.2f} s in all but "
+                         f"the audio {audio_path} lasts {audio_duration:.2f} s: wrong stimulus "
+                         "or wrong events?")
+
+
 def check_run_length(path: str | Path, n_volumes: int, check: RunCheck) -> None:
-    """Raise InputError if the scan length disagrees with the events and the audio."""
-    if abs(check.duration - check.audio_duration) > check.tr:
-        raise InputError(path, f"events say the story lasts {check.duration:.2f} s but the "
-                         f"audio lasts {check.audio_duration:.2f} s")
+    """Raise InputError if the scan ends before the story does, or runs far past it."""
     scan = n_volumes * check.tr
-    story_end = check.onset + check.audio_duration
-    if scan + check.tr < story_end:
+    if scan + check.tr < check.story_end:
         raise InputError(path, f"{n_volumes} volumes x TR {check.tr} s = {scan:.1f} s end before "
-                         f"the story does ({story_end:.1f} s)")
-    if scan > story_end + check.max_tail_s + check.tr:
+                         f"the story does ({check.story_end:.1f} s)")
+    if scan > check.story_end + check.max_tail_s + check.tr:
         raise InputError(path, f"{n_volumes} volumes x TR {check.tr} s = {scan:.1f} s run "
-                         f"{scan - story_end:.1f} s past the story's end (allowed: "
+                         f"{scan - check.story_end:.1f} s past the story's end (allowed: "
                          f"{check.max_tail_s} s): wrong TR or wrong file?")
 
 

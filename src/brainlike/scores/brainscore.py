@@ -91,9 +91,9 @@ def score_subjects(subjects: Mapping[str, SubjectData], features: Mapping[str, s
                    seed: int = 0, device=None) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
     """:func:`score_subject` for every subject, sharing the work their designs have in common.
 
-    subjects: name -> loaded responses; features: task -> features/1 file (every task any
+    subjects: name -> loaded responses; features: story -> features/1 file (every story any
     subject heard); roi_names: name -> (V,) ROI of each of that subject's vertices. Subjects
-    with identical (tasks, times) form a group: per layer its design, the folds'
+    with identical (tasks, stories, times) form a group: per layer its design, the folds'
     decompositions and the circular-shift null of all its subjects' ROIs are computed once.
     Every subject's responses are held at once; score a large dataset in batches of subjects.
     Returns name -> (vertex rows, ROI rows), in the order given; each equals
@@ -105,7 +105,8 @@ def score_subjects(subjects: Mapping[str, SubjectData], features: Mapping[str, s
                              f"entries for {data.responses.shape[1]} vertices")
     groups: dict[tuple, list[str]] = {}
     for name, data in subjects.items():
-        groups.setdefault((tuple(data.tasks.tolist()), data.times.tobytes()), []).append(name)
+        key = (tuple(data.tasks.tolist()), tuple(data.stories.tolist()), data.times.tobytes())
+        groups.setdefault(key, []).append(name)
     results = {}
     for names in groups.values():
         results.update(_score_group({n: subjects[n] for n in names}, features, layers,
@@ -116,7 +117,7 @@ def score_subjects(subjects: Mapping[str, SubjectData], features: Mapping[str, s
 def _score_group(subjects: dict[str, SubjectData], features: Mapping[str, str | Path],
                  layers: list[str], roi_names: dict[str, np.ndarray], spec: ScoreSpec,
                  seed: int, device) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
-    """Subjects sharing tasks and volume times: one design and decomposition per layer."""
+    """Subjects sharing tasks, stories and volume times: one design and decomposition per layer."""
     first = next(iter(subjects.values()))
     folds = folds_for(first, spec)
     lags = circular_shifts(len(first.tasks), spec.permutations, spec.block_trs,

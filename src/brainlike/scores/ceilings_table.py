@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -9,15 +10,17 @@ import pandas as pd
 
 from brainlike.errors import InputError
 from brainlike.scores.ceiling import noise_ceiling
-from brainlike.scores.design import load_subject
+from brainlike.scores.design import SubjectData, load_subject
+
+log = logging.getLogger(__name__)
 
 
 def dataset_ceilings(runs: dict[str, dict[str, str | Path]], method: str = "inter_subject",
                      groups: dict[str, str] | None = None, seed: int = 0) -> pd.DataFrame:
     """runs: subject -> task -> responses/1 file. Returns subject, vertex, ceiling, method.
 
-    Only tasks every subject heard and vertices every subject kept enter the estimate: the
-    inter-subject ceiling compares subjects volume by volume. With ``groups`` (subject ->
+    Only tasks every subject heard, in the same version (story), and vertices every subject
+    kept enter the estimate: the inter-subject ceiling compares subjects volume by volume. With ``groups`` (subject ->
     label, e.g. native language) each group gets its own ceiling.
     """
     subjects = sorted(runs)
@@ -25,6 +28,7 @@ def dataset_ceilings(runs: dict[str, dict[str, str | Path]], method: str = "inte
     if not tasks:
         raise ValueError(f"subjects {subjects} share no task: no inter-subject ceiling")
     data = {s: load_subject({t: runs[s][t] for t in tasks}) for s in subjects}
+    data = _same_stories(data, tasks)
     reference = data[subjects[0]]
     for s in subjects[1:]:
         if (data[s].times.shape != reference.times.shape
@@ -45,3 +49,22 @@ def dataset_ceilings(runs: dict[str, dict[str, str | Path]], method: str = "inte
     return pd.DataFrame({"subject": np.repeat(subjects, len(common)),
                          "vertex": np.tile(common, len(subjects)).astype(np.int32),
                          "ceiling": ceiling.ravel(), "method": method})
+
+
+def _same_stories(data: dict[str, SubjectData], tasks: list[str]) -> dict[str, SubjectData]:
+    """Only the volumes of tasks whose story every subject shares (milkyway has versions)."""
+    stories = {t: {str(d.stories[d.tasks == t][0]) for d in data.values()} for t in tasks}
+    shared = [t for t in tasks if len(stories[t]) == 1]
+    if not shared:
+        raise ValueError(f"subjects {sorted(data)} heard different versions of every shared "
+                         f"task ({stories}): no inter-subject ceiling")
+    if len(shared) == len(tasks):
+        return data
+    log.warning("tasks %s left out of the ceiling: the subjects heard different versions",
+                sorted(set(tasks) - set(shared)))
+    out = {}
+    for s, d in data.items():
+        keep = np.isin(d.tasks, shared)
+        out[s] = SubjectData(responses=d.responses[keep], vertices=d.vertices, tasks=d.tasks[keep],
+                             stories=d.stories[keep], times=d.times[keep])
+    return out

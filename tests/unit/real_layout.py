@@ -1,0 +1,78 @@
+"""Small datasets written as the published Narratives is, detail for detail.
+
+fsaverage-style GIfTI (one data array per volume), 44.1 kHz stereo WAV, Gentle's align.json
+with per-word ``phones`` ("dh_B" labels with durations), events.tsv with music rows and a
+``stim_file`` column, participants.tsv with the real columns (no ``native_language``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+import soundfile as sf
+
+from brainlike.plan.datasets import ListeningDataset
+
+TR = 1.5
+N_VERTICES = 30  # a hemisphere
+SR = 44100
+PARTICIPANT_COLUMNS = ["participant_id", "age", "sex", "task", "condition", "comprehension"]
+
+
+def dataset(tasks: list[str], stories: dict[str, list[str]] | None = None,
+            subjects: tuple[str, ...] = ("sub-001",)) -> ListeningDataset:
+    return ListeningDataset.from_config("real", {
+        "source": "unused", "subjects": list(subjects), "tasks": tasks,
+        "stories": stories or {}, "tr": TR, "max_tail_s": 30.0})
+
+
+def write_stimulus(root: Path, story: str, seconds: float, phones: bool = True) -> None:
+    """A stereo 44.1 kHz WAV and a Gentle alignment of one word a second."""
+    rng = np.random.default_rng(len(story))
+    audio = 0.1 * rng.standard_normal((int(seconds * SR), 2)).astype(np.float32)
+    (root / "stimuli" / "gentle" / story).mkdir(parents=True, exist_ok=True)
+    sf.write(root / "stimuli" / f"{story}_audio.wav", audio, SR, subtype="PCM_16")
+    words = []
+    for k in range(int(seconds) - 1):
+        entry = {"alignedWord": "the", "case": "success", "word": "the",
+                 "start": k + 0.1, "end": k + 0.5, "startOffset": 4 * k, "endOffset": 4 * k + 3}
+        if phones:
+            entry["phones"] = [{"duration": 0.2, "phone": "dh_B"},
+                               {"duration": 0.2, "phone": "ah_E"}]
+        words.append(entry)
+    words.append({"case": "not-found-in-audio", "word": "unheard", "startOffset": 0,
+                  "endOffset": 7})
+    (root / "stimuli" / "gentle" / story / "align.json").write_text(
+        json.dumps({"transcript": "...", "words": words}))
+
+
+def write_events(root: Path, ds: ListeningDataset, subject: str, task: str,
+                 rows: list[tuple[float, float, str, str]]) -> None:
+    path = root / ds.events(subject, task)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=["onset", "duration", "trial_type", "stim_file"]).to_csv(
+        path, sep="\t", index=False)
+
+
+def write_run(root: Path, ds: ListeningDataset, subject: str, task: str, n_volumes: int,
+              nan_vertices: slice | None = None, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    for hemi in ds.hemis:
+        data = rng.standard_normal((n_volumes, N_VERTICES)).astype(np.float32)
+        if nan_vertices is not None:
+            data[:, nan_vertices] = np.nan
+        path = root / ds.surface_data(subject, task, hemi)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = [nib.gifti.GiftiDataArray(v, intent="NIFTI_INTENT_TIME_SERIES",
+                                           datatype="NIFTI_TYPE_FLOAT32") for v in data]
+        nib.save(nib.gifti.GiftiImage(darrays=arrays), path)
+
+
+def write_participants(root: Path, subjects: tuple[str, ...]) -> None:
+    rows = [[s, 25, "F", "pieman", "n/a", 0.9] for s in subjects]
+    pd.DataFrame(rows, columns=PARTICIPANT_COLUMNS).to_csv(root / "participants.tsv", sep="\t",
+                                                           index=False)
