@@ -10,6 +10,9 @@ rule acquire:
     params:
         source=dataset_source,
         paths=dataset_paths,
+        # Keyed to the source's version: a changed param reruns acquisition.
+        version=dataset_version,
+        columns=participant_columns,
     log:
         "logs/acquire/{name}.log",
     benchmark:

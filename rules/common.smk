@@ -31,8 +31,16 @@ def dataset_source(wildcards):
     return PLAN.dataset(wildcards.name).source
 
 
+def dataset_version(wildcards):
+    return PLAN.source_version(wildcards.name)
+
+
 def dataset_paths(wildcards):
     return PLAN.dataset(wildcards.name).files_to_get()
+
+
+def participant_columns(wildcards):
+    return PLAN.participant_columns(wildcards.name)
 
 
 def listening_dataset(wildcards):

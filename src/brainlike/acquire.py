@@ -58,6 +58,14 @@ def is_local(source: str) -> bool:
     return "://" not in source and not source.startswith("///") and ":" not in source.split("/")[0]
 
 
+def local_commit(source: str) -> str:
+    """The commit a local dataset is at, or "" where there is none to read (a typo'd path is
+    reported by acquisition, which names it)."""
+    proc = subprocess.run(["git", "-C", source, "rev-parse", "--verify", "--quiet", "HEAD"],
+                          text=True, capture_output=True, check=False)
+    return proc.stdout.strip() if proc.returncode == 0 else ""
+
+
 def check_source(source: str) -> None:
     """Fail early with a clear message for a local source that is not a dataset."""
     if is_local(source):
@@ -89,8 +97,20 @@ def _manifest(clone: Path, source: str, paths: Sequence[str]) -> dict:
     return {"source": source, "dataset_id": dataset_id, "commit": commit, "files": files}
 
 
-def acquire(source: str, dest: str | Path, paths: Sequence[str]) -> dict:
+def _checkout(clone: Path, source: str, version: str) -> None:
+    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{version}^{{commit}}"],
+                           cwd=clone, text=True, capture_output=True, check=False)
+    if found.returncode != 0:
+        raise InputError(source, f"the dataset has no commit, tag or branch {version!r} "
+                         "(the configured `version`)")
+    _run(["git", "checkout", "--quiet", "--detach", found.stdout.strip()], source, cwd=clone)
+
+
+def acquire(source: str, dest: str | Path, paths: Sequence[str],
+            version: str | None = None) -> dict:
     """Clone ``source`` into ``dest`` and ``datalad get`` only ``paths``; return the manifest.
+
+    version: a commit, tag or branch to check out before getting (None: the source's HEAD).
 
     The clone is made in a temporary directory beside ``dest`` and renamed only once every
     selected file is present, so a failure never leaves a half-cloned dataset under ``dest``.
@@ -104,6 +124,8 @@ def acquire(source: str, dest: str | Path, paths: Sequence[str]) -> dict:
     dest = Path(dest)
     with atomic_directory(dest) as tmp:
         _run(["datalad", "clone", clone_source, str(tmp)], source)
+        if version:
+            _checkout(tmp, source, version)
         missing = [p for p in paths if not os.path.lexists(tmp / p)]
         if missing:
             raise InputError(source, f"the dataset has no {missing[:5]}"

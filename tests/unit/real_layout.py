@@ -76,3 +76,32 @@ def write_participants(root: Path, subjects: tuple[str, ...]) -> None:
     rows = [[s, 25, "F", "pieman", "n/a", 0.9] for s in subjects]
     pd.DataFrame(rows, columns=PARTICIPANT_COLUMNS).to_csv(root / "participants.tsv", sep="\t",
                                                            index=False)
+
+
+def write_narratives_copy(root: Path, subjects: list[str], tasks: list[str],
+                          n_volumes: int = 34, seconds: float = 30.0) -> None:
+    """A copy of the published Narratives layout for ``subjects`` x ``tasks``, every name
+    written from the dataset's own conventions (not from the plan), music lead-in included."""
+    deriv = root / "derivatives" / "afni-nosmooth"
+    rng = np.random.default_rng(1)
+    for task in tasks:
+        write_stimulus(root, task, seconds)
+    for subject in subjects:
+        for task in tasks:
+            func = root / subject / "func"
+            func.mkdir(parents=True, exist_ok=True)
+            pd.DataFrame([(0.0, 13.0, "music", f"{task}_audio.wav"),
+                          (15.0, seconds, "story", f"{task}_audio.wav")],
+                         columns=["onset", "duration", "trial_type", "stim_file"]).to_csv(
+                func / f"{subject}_task-{task}_events.tsv", sep="\t", index=False)
+            (deriv / subject / "func").mkdir(parents=True, exist_ok=True)
+            for hemi in ("L", "R"):
+                data = rng.standard_normal((n_volumes, N_VERTICES)).astype(np.float32)
+                arrays = [nib.gifti.GiftiDataArray(v, intent="NIFTI_INTENT_TIME_SERIES",
+                                                   datatype="NIFTI_TYPE_FLOAT32") for v in data]
+                nib.save(nib.gifti.GiftiImage(darrays=arrays),
+                         deriv / subject / "func" / (f"{subject}_task-{task}_space-fsaverage6_"
+                                                     f"hemi-{hemi}_desc-clean.func.gii"))
+    write_participants(root, tuple(subjects))
+    (root / "dataset_description.json").write_text(json.dumps(
+        {"Name": "Narratives (layout copy)", "BIDSVersion": "1.2.1"}))

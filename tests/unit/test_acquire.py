@@ -102,3 +102,38 @@ def test_acquire_over_http_like_a_remote(source: Path, tmp_path: Path) -> None:
     assert manifest["source"] == url
     assert (tmp_path / "ds" / "stimuli" / "b.bin").read_bytes() == \
         (source / "stimuli" / "b.bin").read_bytes()
+
+
+def test_a_pinned_version_is_checked_out_and_a_missing_one_named(tmp_path: Path) -> None:
+    base = tmp_path / "src"
+    publish(str(base / "ds"), base / "ds.json", _build)
+    ds = base / "ds"
+    first = _git(ds, "rev-parse", "HEAD")
+    (ds / "participants.tsv").write_text("participant_id\nsub-001\nsub-002\n")
+    _git(ds, "commit", "-qam", "add a listener")
+    manifest = acquire(str(ds), tmp_path / "old", ["participants.tsv"], version=first)
+    assert manifest["commit"] == first
+    assert (tmp_path / "old" / "participants.tsv").read_text().count("sub-") == 1
+    assert acquire(str(ds), tmp_path / "new", ["participants.tsv"])["commit"] != first
+    with pytest.raises(InputError, match="no commit, tag or branch 'v9'") as err:
+        acquire(str(ds), tmp_path / "bad", ["participants.tsv"], version="v9")
+    assert str(ds) in str(err.value) and not (tmp_path / "bad").exists()
+
+
+def test_the_plan_keys_a_local_source_to_its_commit(tmp_path: Path) -> None:
+    from brainlike.plan import Plan
+
+    base = tmp_path / "src"
+    publish(str(base / "ds"), base / "ds.json", _build)
+    ds = base / "ds"
+    config = {"listening": {"real": {"source": str(ds), "subjects": ["sub-001"],
+                                     "tasks": ["a"]}},
+              "corpora": {}, "models": {}, "baselines": [], "probe": {"enabled": False},
+              "targets": {"listening": ["real"], "corpora": [], "models": []}}
+    before = Plan.from_config(config).source_version("real")
+    assert before == _git(ds, "rev-parse", "HEAD")
+    (ds / "participants.tsv").write_text("participant_id\nsub-002\n")
+    _git(ds, "commit", "-qam", "change")
+    assert Plan.from_config(config).source_version("real") not in ("", before)
+    config["listening"]["real"]["version"] = "v1.0"
+    assert Plan.from_config(config).source_version("real") == "v1.0"

@@ -13,7 +13,7 @@ import yaml
 
 from brainlike.plan import Plan, PlanError, paths
 from brainlike.plan.datasets import Corpus, CorpusSimulation, ListeningDataset, ListeningSimulation
-from brainlike.plan.schema import schema, section_defaults, with_defaults
+from brainlike.plan.schema import resolve, schema, section_defaults, with_defaults
 from brainlike.plan.specs import (
     ClusterTargets,
     FeatureSpec,
@@ -34,7 +34,7 @@ SECTIONS = {FeatureSpec: "features", ScoreSpec: "scores", ProbeSpec: "probe",
 
 def _schema_defaults(definition: str) -> dict:
     props = schema()["$defs"][definition]["properties"]
-    return {k: v["default"] for k, v in props.items()}
+    return {k: resolve(v)["default"] for k, v in props.items()}
 
 
 @pytest.mark.parametrize("cls", list(SECTIONS), ids=lambda c: c.__name__)

@@ -52,6 +52,7 @@ class ListeningDataset:
 
     name: str
     source: str
+    version: str | None
     subjects: tuple[str, ...]
     tasks: tuple[str, ...]
     # task -> its stories, as pairs: the dataset stays hashable
@@ -73,7 +74,8 @@ class ListeningDataset:
         d = section_defaults("listening_dataset", d)
         sim = d["simulate"]
         return cls(
-            name=name, source=d["source"], subjects=tuple(d["subjects"]), tasks=tuple(d["tasks"]),
+            name=name, source=d["source"], version=d["version"],
+            subjects=tuple(d["subjects"]), tasks=tuple(d["tasks"]),
             story_map=tuple((t, tuple(d["stories"].get(t, [t]))) for t in d["tasks"]),
             simulate=ListeningSimulation.from_config(sim) if sim is not None else None,
             space=d["space"], derivative=d["derivative"], hemis=tuple(d["hemis"]),
@@ -154,6 +156,7 @@ class Corpus:
 
     name: str
     source: str
+    version: str | None
     collections: tuple[str, ...]
     simulate: CorpusSimulation | None
     sample_rate: int
@@ -164,7 +167,8 @@ class Corpus:
     def from_config(cls, name: str, d: dict[str, Any]) -> Corpus:
         d = section_defaults("corpus", d)
         sim = d["simulate"]
-        return cls(name=name, source=d["source"], collections=tuple(d["collections"]),
+        return cls(name=name, source=d["source"], version=d["version"],
+                   collections=tuple(d["collections"]),
                    simulate=CorpusSimulation.from_config(sim) if sim is not None else None,
                    sample_rate=int(d["sample_rate"]), shard_minutes=float(d["shard_minutes"]),
                    row_group_chapters=int(d["row_group_chapters"]))

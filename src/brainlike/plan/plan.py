@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from brainlike.acquire import is_local, local_commit
 from brainlike.models.configs import family_preset
 from brainlike.objectives import objective
 from brainlike.plan import paths
@@ -186,6 +187,35 @@ class Plan:
         if isinstance(ds, ListeningDataset):
             return [paths.LISTENING_SOURCE.path(dataset=name)]
         return [paths.CORPUS_SOURCE.path(corpus=name)]
+
+    def source_version(self, name: str) -> str:
+        """What acquisition of ``name`` is keyed to: its pinned version, or else a local
+        source's current commit (so a new commit there re-acquires); "" when neither is known.
+
+        Simulated sources are keyed by their publication record (an input of the job) instead:
+        their commit does not exist until the workflow has made them.
+        """
+        ds = self.dataset(name)
+        if ds.version:
+            return ds.version
+        if ds.simulate is not None or not is_local(ds.source):
+            return ""
+        if name not in self._local_commits:  # one git call per source and parse
+            self._local_commits[name] = local_commit(ds.source)
+        return self._local_commits[name]
+
+    @functools.cached_property
+    def _local_commits(self) -> dict[str, str]:
+        return {}
+
+    def participant_columns(self, name: str) -> dict[str, str]:
+        """participants.tsv columns the plan reads for ``name`` -> the config key reading it."""
+        if name not in self.listening:
+            return {}
+        needed = {"participant_id": f"listening.{name}"}
+        if self.scores.ceiling_group:
+            needed[self.scores.ceiling_group] = "scores.ceiling_group"
+        return needed
 
     def training_inputs(self, model: str) -> dict[str, object]:
         """Corpus shards to train on and, for HuBERT iteration 2, the teacher's checkpoint."""

@@ -22,7 +22,7 @@ def schema() -> dict:
     return yaml.safe_load(SCHEMA_PATH.read_text())
 
 
-def _resolve(node: dict) -> dict:
+def resolve(node: dict) -> dict:
     while "$ref" in node:
         name = node["$ref"].removeprefix("#/$defs/")
         node = {**schema()["$defs"][name], **{k: v for k, v in node.items() if k != "$ref"}}
@@ -32,14 +32,14 @@ def _resolve(node: dict) -> dict:
 def _object_branch(node: dict) -> dict | None:
     """The object alternative of a ``oneOf`` (null or an object)."""
     for branch in node.get("oneOf", []):
-        branch = _resolve(branch)
+        branch = resolve(branch)
         if branch.get("type") == "object" or "properties" in branch:
             return branch
     return None
 
 
 def _fill(value: Any, node: dict) -> Any:
-    node = _resolve(node)
+    node = resolve(node)
     if "oneOf" in node:
         branch = _object_branch(node)
         return _fill(value, branch) if branch is not None and isinstance(value, dict) else value
@@ -47,8 +47,8 @@ def _fill(value: Any, node: dict) -> Any:
         out = dict(value)
         properties = node.get("properties", {})
         for key, sub in properties.items():
-            if key not in out and "default" in _resolve(sub):
-                out[key] = copy.deepcopy(_resolve(sub)["default"])
+            if key not in out and "default" in resolve(sub):
+                out[key] = copy.deepcopy(resolve(sub)["default"])
             if key in out:
                 out[key] = _fill(out[key], sub)
         extra = node.get("additionalProperties")

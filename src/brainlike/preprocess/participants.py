@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from brainlike.errors import InputError
+
 
 def participant_column(participants: str | Path, column: str,
                        required: bool = True) -> dict[str, str]:
@@ -22,3 +24,18 @@ def participant_column(participants: str | Path, column: str,
         return {}
     table = table.dropna(subset=["participant_id", column])
     return dict(zip(table["participant_id"], table[column]))
+
+
+def check_columns(participants: str | Path, needed: dict[str, str]) -> None:
+    """Fail at acquisition, naming the file and the config key, if a column the plan will
+    read is absent. needed: column -> the config key that reads it."""
+    path = Path(participants)
+    try:
+        columns = pd.read_csv(path, sep="\t", nrows=0).columns
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(path, f"unreadable participants table ({exc})") from exc
+    missing = {c: key for c, key in needed.items() if c not in columns}
+    if missing:
+        raise InputError(path, "no column " + ", ".join(f"{c!r} (read by {k})"
+                                                        for c, k in missing.items())
+                         + f"; it has {', '.join(columns)}")
