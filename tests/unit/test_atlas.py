@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import nibabel as nib
@@ -15,6 +16,7 @@ from brainlike.io.schemas import read_table
 from brainlike.plan import Plan, PlanError
 from brainlike.plan.atlas import Atlas
 from brainlike.plan.datasets import ListeningDataset
+from brainlike.plan.schema import schema
 from brainlike.preprocess.atlas import (
     UNLABELLED,
     hemisphere_rois,
@@ -238,3 +240,15 @@ def test_a_dataset_names_a_configured_atlas_and_not_rois_too() -> None:
     config["listening"]["narratives-sim"]["atlas"] = "speech-sim"
     with pytest.raises(PlanError, match="names used twice"):
         Plan.from_config(config)
+
+
+def test_atlas_defaults_come_from_the_schema() -> None:
+    atlas = Atlas.from_config("a", {"source": "s", "files": "{hemi}.label.gii"})
+    props = schema()["$defs"]["atlas"]["properties"]
+    assert {f.name for f in dataclasses.fields(Atlas)} == {"name", *props}
+    assert (atlas.format, atlas.groups, atlas.unmapped) == (
+        props["format"]["default"], props["groups"]["default"], props["unmapped"]["default"])
+    for f in dataclasses.fields(Atlas):
+        assert f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ds = ListeningDataset.from_config("d", {"source": "s", "subjects": ["sub-1"], "tasks": ["a"]})
+    assert ds.atlas is schema()["$defs"]["listening_dataset"]["properties"]["atlas"]["default"]
