@@ -135,6 +135,7 @@ def test_annotation_vertices_outside_the_colour_table_are_unlabelled(tmp_path: P
     assert list(frame["roi_name"][:5]) == ["other"] * 5
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # garbage header
 def test_unreadable_or_missing_atlas_files_are_named(tmp_path: Path) -> None:
     bad = tmp_path / "lh.aparc.a2009s.annot"
     bad.write_bytes(b"not an annotation")
