@@ -55,6 +55,18 @@ def listening_raw(wildcards):
     return P.RAW.path(name=wildcards.dataset)
 
 
+def vertices_inputs(wildcards):
+    return PLAN.vertices_inputs(wildcards.dataset)
+
+
+def listening_atlas(wildcards):
+    return PLAN.atlas(wildcards.dataset)
+
+
+def atlas_raw(wildcards):
+    return PLAN.atlas_root(wildcards.dataset)
+
+
 def corpus_raw(wildcards):
     return P.RAW.path(name=wildcards.corpus)
 

@@ -19,12 +19,14 @@ rule stimulus_parquet:
 
 rule vertices_parquet:
     input:
-        manifest=P.MANIFEST.fix(name="{dataset}"),
+        unpack(vertices_inputs),
     output:
         P.VERTICES,
     params:
         dataset=listening_dataset,
         root=listening_raw,
+        atlas=listening_atlas,
+        atlas_root=atlas_raw,
     log:
         "logs/preprocess/{dataset}/vertices.log",
     conda:

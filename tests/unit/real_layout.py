@@ -105,3 +105,22 @@ def write_narratives_copy(root: Path, subjects: list[str], tasks: list[str],
     write_participants(root, tuple(subjects))
     (root / "dataset_description.json").write_text(json.dumps(
         {"Name": "Narratives (layout copy)", "BIDSVersion": "1.2.1"}))
+
+
+#: One label of each ROI the Narratives preset groups, and one it leaves unmapped.
+SAMPLE_LABELS = ["G_temp_sup-G_T_transv", "G_temp_sup-Lateral", "G_front_inf-Triangul",
+                 "S_calcarine", "G_precentral"]
+
+
+def write_destrieux_copy(root: Path, files: str) -> None:
+    """TemplateFlow-style Destrieux label GIfTIs (``files`` with ``{hemi}``) for a surface of
+    :data:`N_VERTICES` a hemisphere, every label name spelled as the atlas spells it."""
+    from brainlike.simulate.atlas import DESTRIEUX_LABELS
+    from brainlike.simulate.surface import write_label_gifti
+
+    names = dict(enumerate(DESTRIEUX_LABELS))
+    for hemi, side in (("L", "left"), ("R", "right")):
+        codes = np.resize([DESTRIEUX_LABELS.index(n) for n in SAMPLE_LABELS], N_VERTICES)
+        path = root / files.format(hemi=hemi)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_label_gifti(path, codes.astype(np.int32), names, hemi=side)

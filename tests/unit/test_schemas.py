@@ -40,7 +40,9 @@ def _utterance_table() -> pa.Table:
 
 def _vertices_table() -> pa.Table:
     return pa.table({"vertex": [0, 1, 2], "hemi": ["L", "L", "R"], "index": [0, 1, 0],
-                     "roi": [3, 3, 7], "roi_name": ["A1", "A1", "STG"]})
+                     "roi": [3, 3, 7], "roi_name": ["A1", "A1", "STG"],
+                     "label": ["G_temp_sup-G_T_transv", "S_temporal_transverse",
+                               "G_temp_sup-Lateral"]})
 
 
 def _groundtruth_table() -> pa.Table:

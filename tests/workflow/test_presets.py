@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from brainlike.io.schemas import read_table
+from brainlike.io.schemas import read_table
 from brainlike.plan import Plan
 from brainlike.simulate.publish import make_dataset
 from tests.unit import real_layout as rl
@@ -53,10 +55,17 @@ def narratives(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     source.mkdir()
     rl.write_narratives_copy(source, ds["subjects"], ds["tasks"])
     make_dataset(source, "Narratives layout copy")
+    atlas_name = yaml.safe_load(preset.read_text())["listening"]["narratives"]["atlas"]
+    atlas = yaml.safe_load(preset.read_text())["atlases"][atlas_name]
+    atlas_source = base / "atlas"
+    atlas_source.mkdir()
+    rl.write_destrieux_copy(atlas_source, atlas["files"])
+    make_dataset(atlas_source, "TemplateFlow layout copy")
     (base / "wf").mkdir()
     workdir = copy_workflow(base / "wf")
     (workdir / "local.yaml").write_text(yaml.safe_dump(
-        {"listening": {"narratives": {"source": str(source)}}}))
+        {"listening": {"narratives": {"source": str(source)}},
+         "atlases": {atlas_name: {"source": str(atlas_source)}}}))
     return workdir, source
 
 
@@ -83,6 +92,12 @@ def test_narratives_preset_preprocesses_a_listener_and_reacquires_a_new_commit(
     target = "data/parquet/narratives/responses/sub-002"
     _narratives(workdir, target)
     assert (workdir / target / "task-pieman.parquet").exists()
+    vertices = read_table(workdir / "data/parquet/narratives/vertices.parquet", "vertices/1")
+    assert set(vertices.column("roi_name").to_pylist()) == {
+        "early_auditory", "mid_temporal", "high_language", "control", "other"}
+    vertices = read_table(workdir / "data/parquet/narratives/vertices.parquet", "vertices/1")
+    assert set(vertices.column("roi_name").to_pylist()) == {
+        "early_auditory", "mid_temporal", "high_language", "control", "other"}
     manifest = workdir / "data/raw/narratives.manifest.json"
     first = json.loads(manifest.read_text())["commit"]
     assert first == subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, text=True,

@@ -144,6 +144,7 @@ def test_narratives_preset_plans(tmp_path: Path) -> None:
     out = proc.stdout + proc.stderr
     assert "acquire" in out and "responses_parquet" in out
     assert "simulate_listening" not in out  # the preset builds only the real dataset
+    assert "name=destrieux-fsaverage6" in out  # its atlas is acquired like a dataset
 
 
 def test_lint_is_clean(tmp_path: Path) -> None:

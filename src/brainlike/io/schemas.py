@@ -26,7 +26,9 @@ responses/1 -- one file per subject and run: a row per kept volume (TR)
 
 vertices/1 -- one file per dataset: the vertex table
     vertex int32 (global id), hemi string (L/R), index int32 (vertex in its hemisphere),
-    roi int16, roi_name string
+    roi int16, roi_name string (the ROI: an atlas group, ``other`` for unmapped labels),
+    label string (the atlas's own label of the vertex, e.g. ``G_temp_sup-G_T_transv``;
+    ``roi_name`` again for in-dataset ROI labels)
 
 features/1 -- one file per dataset, model and story: every layer on the story's volume grid
     layer        string   layer name (``conv1``, ``transformer4``, ``spectrogram``, ...)
@@ -110,7 +112,7 @@ UTTERANCE = pa.schema([
 
 VERTICES = pa.schema([
     ("vertex", pa.int32()), ("hemi", pa.string()), ("index", pa.int32()),
-    ("roi", pa.int16()), ("roi_name", pa.string()),
+    ("roi", pa.int16()), ("roi_name", pa.string()), ("label", pa.string()),
 ])
 
 GROUNDTRUTH = pa.schema([

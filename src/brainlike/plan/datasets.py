@@ -62,6 +62,7 @@ class ListeningDataset:
     derivative: str
     hemis: tuple[str, ...]
     rois: str | None
+    atlas: str | None
     groundtruth: bool
     tr: float
     max_tail_s: float
@@ -79,7 +80,7 @@ class ListeningDataset:
             story_map=tuple((t, tuple(d["stories"].get(t, [t]))) for t in d["tasks"]),
             simulate=ListeningSimulation.from_config(sim) if sim is not None else None,
             space=d["space"], derivative=d["derivative"], hemis=tuple(d["hemis"]),
-            rois=d["rois"], groundtruth=bool(d["groundtruth"]), tr=float(d["tr"]),
+            rois=d["rois"], atlas=d["atlas"], groundtruth=bool(d["groundtruth"]), tr=float(d["tr"]),
             max_tail_s=float(d["max_tail_s"]), trim_start=int(d["trim"]["start_trs"]),
             trim_end=int(d["trim"]["end_trs"]),
             exclude=tuple(Exclusion(**e) for e in d["exclude"]),

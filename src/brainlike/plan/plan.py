@@ -14,6 +14,7 @@ from brainlike.acquire import is_local, local_commit
 from brainlike.models.configs import family_preset
 from brainlike.objectives import objective
 from brainlike.plan import paths
+from brainlike.plan.atlas import Atlas
 from brainlike.plan.datasets import Corpus, ListeningDataset
 from brainlike.plan.roster import RosterEntry, roster
 from brainlike.plan.schema import with_defaults
@@ -33,6 +34,7 @@ class Plan:
     seed: int
     listening: dict[str, ListeningDataset]
     corpora: dict[str, Corpus]
+    atlases: dict[str, Atlas]
     models: dict[str, ModelSpec]
     baselines: tuple[str, ...]
     features: FeatureSpec
@@ -53,14 +55,17 @@ class Plan:
             if unknown:
                 raise PlanError(f"listening.{n}.stories names {unknown}, not among its tasks")
         corpora = {n: Corpus.from_config(n, d) for n, d in c["corpora"].items()}
-        shared = sorted(set(listening) & set(corpora))
+        atlases = {n: Atlas.from_config(n, d) for n, d in c["atlases"].items()}
+        # one acquisition namespace: data/raw/<name> holds a dataset, a corpus or an atlas
+        shared = sorted((set(listening) & set(corpora)) | (set(atlases) & {*listening, *corpora}))
         if shared:
-            raise PlanError(f"dataset names used twice (listening and corpora): {shared}")
+            raise PlanError(f"dataset names used twice (listening, corpora, atlases): {shared}")
         models = {n: ModelSpec.from_config(n, d) for n, d in c["models"].items()}
         targets = c["targets"]
         target_models = _selected("models", targets["models"], models)
         plan = cls(
-            seed=int(c["seed"]), listening=listening, corpora=corpora, models=models,
+            seed=int(c["seed"]), listening=listening, corpora=corpora, atlases=atlases,
+            models=models,
             baselines=tuple(c["baselines"]), features=FeatureSpec.from_config(c["features"]),
             scores=ScoreSpec.from_config(c["scores"]), probe=ProbeSpec.from_config(c["probe"]),
             target_listening=_selected("listening", targets["listening"], listening),
@@ -70,6 +75,17 @@ class Plan:
         return plan
 
     def _check(self) -> None:
+        for name, atlas in self.atlases.items():
+            try:
+                atlas.check()
+            except ValueError as error:
+                raise PlanError(f"atlases.{name}: {error}") from None
+        for name, ds in self.listening.items():
+            if ds.atlas is not None and ds.atlas not in self.atlases:
+                raise PlanError(f"listening.{name}: atlas {ds.atlas!r} is not configured under "
+                                "`atlases`")
+            if ds.atlas is not None and ds.rois is not None:
+                raise PlanError(f"listening.{name}: set `atlas` or `rois`, not both")
         for name, spec in self.models.items():
             try:  # presets differ by family; the schema only knows their union
                 family_preset(spec.family, spec.preset)
@@ -103,11 +119,14 @@ class Plan:
         return roster(self.models, list(self.target_models))
 
     # -- lookups --------------------------------------------------------------------------
-    def dataset(self, name: str) -> ListeningDataset | Corpus:
+    def dataset(self, name: str) -> ListeningDataset | Corpus | Atlas:
+        """What ``acquire`` clones under ``name``: a listening dataset, a corpus or an atlas."""
         if name in self.listening:
             return self.listening[name]
         if name in self.corpora:
             return self.corpora[name]
+        if name in self.atlases:
+            return self.atlases[name]
         raise PlanError(f"no dataset or corpus named {name!r} in the config")
 
     def model(self, name: str) -> ModelSpec:
@@ -182,7 +201,7 @@ class Plan:
     def simulated_source(self, name: str) -> list[str]:
         """The generator's publication record, for datasets the workflow simulates itself."""
         ds = self.dataset(name)
-        if ds.simulate is None:
+        if isinstance(ds, Atlas) or ds.simulate is None:
             return []
         if isinstance(ds, ListeningDataset):
             return [paths.LISTENING_SOURCE.path(dataset=name)]
@@ -216,6 +235,23 @@ class Plan:
         if self.scores.ceiling_group:
             needed[self.scores.ceiling_group] = "scores.ceiling_group"
         return needed
+
+    def atlas(self, dataset: str) -> Atlas | None:
+        """The atlas whose grouped labels are the ROIs of ``dataset`` (None: `rois` or none)."""
+        name = self.listening[dataset].atlas
+        return None if name is None else self.atlases[name]
+
+    def atlas_root(self, dataset: str) -> str | None:
+        atlas = self.atlas(dataset)
+        return None if atlas is None else paths.RAW.path(name=atlas.name)
+
+    def vertices_inputs(self, dataset: str) -> dict[str, str]:
+        """The dataset's manifest and, when its ROIs come from an atlas, the atlas's."""
+        inputs = {"manifest": paths.MANIFEST.path(name=dataset)}
+        atlas = self.atlas(dataset)
+        if atlas is not None:
+            inputs["atlas"] = paths.MANIFEST.path(name=atlas.name)
+        return inputs
 
     def training_inputs(self, model: str) -> dict[str, object]:
         """Corpus shards to train on and, for HuBERT iteration 2, the teacher's checkpoint."""

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from brainlike.plan.datasets import ListeningDataset
 from brainlike.errors import InputError
 from brainlike.io.schemas import read_table, write_table
+from brainlike.plan.atlas import Atlas
+from brainlike.plan.datasets import ListeningDataset
+from brainlike.preprocess.atlas import hemisphere_rois
 from brainlike.preprocess.audio import audio_duration
 from brainlike.preprocess.gentle import read_gentle
 from brainlike.preprocess.events import read_story_events, story_times
@@ -50,21 +52,32 @@ def _read_labels(path: Path) -> tuple[np.ndarray, dict[int, str]]:
     return labels, names
 
 
-def vertex_table(ds: ListeningDataset, root: Path, out: Path) -> None:
-    """vertices/1: one row per vertex of every hemisphere, with its ROI when labels exist."""
+def vertex_table(ds: ListeningDataset, root: Path, out: Path, atlas: Atlas | None = None,
+                 atlas_root: Path | None = None) -> None:
+    """vertices/1: one row per vertex of every hemisphere, with its ROI when labels exist.
+
+    atlas: the ROIs' source when set (its clone at ``atlas_root``), else ``ds.rois``.
+    """
     frames, start = [], 0
     for hemi in ds.hemis:
-        if ds.rois:
+        if atlas is not None:
+            data = root / ds.surface_data(*ds.runs()[0], hemi)
+            n = read_func_gifti(data).shape[1]
+            frame = hemisphere_rois(atlas, atlas_root, hemi, n, data)  # type: ignore[arg-type]
+        elif ds.rois:
             labels, names = _read_labels(root / ds.roi_labels(hemi))  # type: ignore[operator]
+            roi_names = [names.get(int(v), f"label{int(v)}") for v in labels]
+            frame = pd.DataFrame({"index": np.arange(len(labels), dtype=np.int32),
+                                  "roi": labels, "roi_name": roi_names, "label": roi_names})
         else:  # no atlas: size the hemisphere from the first run's data
             subject, task = ds.runs()[0]
             n = read_func_gifti(root / ds.surface_data(subject, task, hemi)).shape[1]
-            labels, names = np.zeros(n, np.int16), {0: "unlabelled"}
-        n = len(labels)
-        frames.append(pd.DataFrame({
-            "vertex": np.arange(start, start + n, dtype=np.int32), "hemi": hemi,
-            "index": np.arange(n, dtype=np.int32), "roi": labels,
-            "roi_name": [names.get(int(v), f"label{int(v)}") for v in labels]}))
+            frame = pd.DataFrame({"index": np.arange(n, dtype=np.int32), "roi": 0,
+                                  "roi_name": "unlabelled", "label": "unlabelled"})
+        n = len(frame)
+        frame.insert(0, "vertex", np.arange(start, start + n, dtype=np.int32))
+        frame.insert(1, "hemi", hemi)
+        frames.append(frame)
         start += n
     write_table(pa.Table.from_pandas(pd.concat(frames), preserve_index=False), out, "vertices/1")
 
