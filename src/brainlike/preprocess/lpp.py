@@ -199,8 +199,9 @@ def read_word_information(path: str | Path, section: int
     if not path.exists():
         raise InputError(path, "word table is missing (was it fetched with datalad get?)")
     try:
-        table = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False,
-                            na_values={"onset": [""], "offset": [""], "section": [""]})
+        # Only empty fields are missing: "NA" or "null" are words of the story.
+        table = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                            dtype={"word": str})
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(path, f"unreadable word table ({exc})") from exc
     table = table.loc[:, [c for c in table.columns if not str(c).startswith("Unnamed:")]]
@@ -211,7 +212,7 @@ def read_word_information(path: str | Path, section: int
     for col in ("onset", "offset", "section"):
         table[col] = pd.to_numeric(table[col], errors="coerce")
     rows = table[table["section"] == section].copy()
-    rows["word"] = rows["word"].astype(str).str.strip()
+    rows["word"] = rows["word"].fillna("").str.strip()
     rows = rows[rows["word"] != ""]
     if rows.empty:
         raise InputError(path, f"word table holds no words of section {section}")

@@ -193,9 +193,11 @@ def build_lpp_dataset(root: str | Path, seed: int,
                 _write_json(root / lpp.sidecar(subject, run, echo), {
                     "TaskName": lpp.task(lang), "RepetitionTime": sim.tr, "FlipAngle": 77,
                     "EchoTime": te, "Manufacturer": "brainlike simulation"})
-        correct = int(rng.integers(24, 36))
-        participants.append([subject, str(int(rng.integers(18, 30))), str(rng.choice(["F", "M"])),
-                             str(correct), str(4 * len(lpp.SECTIONS))])
+        quiz = [str(int(rng.integers(24, 36))), str(4 * len(lpp.SECTIONS))]
+        if lang == "FR":
+            quiz = ["n/a", "n/a"]  # the French listeners took no quiz
+        participants.append([subject, str(int(rng.integers(18, 30))),
+                             str(rng.choice(["F", "M"])), *quiz])
     # The real participants.tsv begins with a UTF-8 byte-order mark.
     lines = ["\t".join(lpp.PARTICIPANT_COLUMNS)] + ["\t".join(row) for row in participants]
     (root / "participants.tsv").write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
