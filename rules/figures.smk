@@ -53,6 +53,7 @@ rule comparison_figures:
         table=P.NATIVE_TABLE,
     params:
         roster=PLAN.roster,
+        dataset=listening_dataset,
         root=listening_raw,
     log:
         "logs/figures/{dataset}_comparisons.log",

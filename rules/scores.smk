@@ -36,6 +36,7 @@ rule noise_ceilings:
     params:
         spec=PLAN.scores,
         runs=run_files,
+        dataset=listening_dataset,
         root=listening_raw,
         seed=PLAN.seed,
     log:

@@ -1,7 +1,5 @@
 """Self-supervised models against their controls, and native vs non-native training language."""
 
-from pathlib import Path
-
 from brainlike.figures.comparisons import (
     controls_figure,
     model_roles,
@@ -15,7 +13,7 @@ from brainlike.workflow import logged
 with logged(snakemake.log[0]) as log:  # noqa: F821
     summary = read_table(snakemake.input.summary, "summary/1").to_pandas()  # noqa: F821
     roles = model_roles(snakemake.params.roster)  # noqa: F821
-    languages = subject_languages(Path(snakemake.params.root) / "participants.tsv")  # noqa: F821
+    languages = subject_languages(snakemake.params.dataset, snakemake.params.root)  # noqa: F821
     log.info("native languages: %s", languages or "none in participants.tsv")
     controls_figure(summary, roles, snakemake.output.controls)  # noqa: F821
     table = native_figure(summary, roles, languages, snakemake.output.native)  # noqa: F821

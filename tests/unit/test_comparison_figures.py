@@ -19,6 +19,7 @@ from brainlike.figures.comparisons import (
     subject_languages,
     training_curves,
 )
+from brainlike.plan.datasets import ListeningDataset
 from brainlike.plan.roster import roster
 from brainlike.plan.specs import ModelSpec
 from brainlike.scores.summary import COLUMNS
@@ -197,5 +198,12 @@ def test_subject_languages(tmp_path):
     tsv = tmp_path / "participants.tsv"
     tsv.write_text("participant_id\tnative_language\ttask\nsub-1\ten\ta\nsub-2\tfr\ta\n"
                    "sub-3\tn/a\ta\n")
-    assert subject_languages(tsv) == {"sub-1": "en", "sub-2": "fr"}
-    assert subject_languages(tsv, column="age") == {}
+    narratives = ListeningDataset.from_config("d", {"source": "s", "subjects": ["sub-1"],
+                                                    "tasks": ["a"]})
+    assert subject_languages(narratives, tmp_path) == {"sub-1": "en", "sub-2": "fr"}
+    assert subject_languages(narratives, tmp_path, column="age") == {}
+    # Le Petit Prince has no language column: the layout reads it from the subject ids
+    tsv.write_text("\ufeffparticipant_id\tage\nsub-FR001\t22\nsub-CN002\t30\n", encoding="utf-8")
+    lpp = ListeningDataset.from_config("d", {"source": "s", "subjects": ["sub-FR001"],
+                                             "tasks": ["lppFR"], "layout": "lpp"})
+    assert subject_languages(lpp, tmp_path) == {"sub-FR001": "fr", "sub-CN002": "zh"}

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from brainlike.io.schemas import read_table
-from brainlike.io.schemas import read_table
+from brainlike.io.schemas import read_metadata, read_table
+from brainlike.io.schemas import read_metadata, read_table
 from brainlike.plan import Plan
 from brainlike.simulate.publish import make_dataset
 from tests.unit import real_layout as rl
@@ -123,3 +123,65 @@ def test_a_ceiling_group_the_participants_lack_fails_at_acquisition(narratives,
     log = (workdir / "logs/acquire/narratives.log").read_text()
     assert "participants.tsv: no column 'native_language' (read by scores.ceiling_group)" in log
     assert not (workdir / "data/raw/narratives.manifest.json").exists()
+
+
+@pytest.fixture(scope="module")
+def lpp_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+    """A DataLad copy of Le Petit Prince (French and Mandarin, 3 listeners each, 2 sections)
+    and a workflow copy whose local.yaml points the LPP preset at it."""
+    from brainlike.simulate.lpp import ATLAS, LppSimulation, build_lpp_dataset, subjects
+
+    base = tmp_path_factory.mktemp("lpp")
+    source = base / "source"
+    sim = LppSimulation(languages=("FR", "CN"), subjects_per_language=3, sections=2,
+                        section_seconds=40.0)
+    build_lpp_dataset(source, seed=3, sim=sim)
+    make_dataset(source, "Le Petit Prince layout copy")
+    (base / "wf").mkdir()
+    workdir = copy_workflow(base / "wf")
+    listeners = subjects(sim)
+    (workdir / "local.yaml").write_text(yaml.safe_dump(
+        {"listening": {"lpp": {"source": str(source), "subjects": listeners,
+                               "sections": [1, 2], "rois": ATLAS}},
+         # two 40 s sections: circular-shift blocks to match
+         "scores": {"block_trs": 8}}))
+    return workdir, source, listeners
+
+
+def _lpp(workdir: Path, *args: str, check: bool = True):
+    return snakemake(workdir, "--cores", "2", *args, "--configfile", "config.yaml",
+                     "config/presets/lpp.yaml", "local.yaml", check=check)
+
+
+def test_lpp_preset_needs_only_what_the_real_layout_has(lpp_copy) -> None:
+    workdir, source, _ = lpp_copy
+    config = _merged(REPO / "config.yaml", REPO / "config" / "presets" / "lpp.yaml",
+                     workdir / "local.yaml")
+    plan = Plan.from_config(config)
+    missing = [p for p in plan.listening["lpp"].files_to_get() if not (source / p).exists()]
+    assert missing == []
+    header = (source / "participants.tsv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert set(plan.participant_columns("lpp")) <= set(header.split("\t"))
+    assert "native_language" not in header  # the real file has none: the layout supplies it
+
+
+def test_lpp_preset_scores_a_baseline_and_ceilings_per_language(lpp_copy) -> None:
+    workdir, _, listeners = lpp_copy
+    _lpp(workdir, "results/brainscores/lpp/spectrogram.parquet", "results/ceilings/lpp.parquet")
+    run = workdir / "data/parquet/lpp/responses" / listeners[0] / "task-lppFR_section2.parquet"
+    info = read_metadata(run, "brainlike.run")
+    assert info["story"] == "lppFR_section2" and info["run_label"] >= 1
+    assert not (workdir / "data/parquet/lpp/responses" / listeners[0] /
+                "task-lppCN_section1.parquet").exists()  # a French listener heard French only
+    vertices = read_table(workdir / "data/parquet/lpp/vertices.parquet", "vertices/1").to_pandas()
+    assert set(vertices["roi_name"]) == {"auditory", "other"}
+    ceilings = read_table(workdir / "results/ceilings/lpp.parquet", "ceilings/1").to_pandas()
+    assert sorted(ceilings["subject"].unique()) == sorted(listeners)
+    by_roi = ceilings.merge(vertices[["vertex", "roi_name"]], on="vertex").groupby(
+        "roi_name")["ceiling"].mean()
+    assert by_roi["auditory"] > by_roi["other"] + 0.3  # shared by the listeners of a language
+    scores = read_table(workdir / "results/brainscores/lpp/spectrogram.rois.parquet",
+                        "roiscores/1").to_pandas()
+    # the generator drives "auditory" voxels by the audio's loudness: the spectrogram finds them
+    best = scores.groupby("roi")["mean_r"].mean()
+    assert best["auditory"] > best["other"] and best["auditory"] > 0.2

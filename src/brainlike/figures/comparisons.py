@@ -19,7 +19,7 @@ import pandas as pd  # noqa: E402
 
 from brainlike.figures.brainscores import METRIC, group_rows, roi_order, save_figure  # noqa: E402
 from brainlike.plan.roster import ROLES, RosterEntry  # noqa: E402
-from brainlike.preprocess.participants import participant_column  # noqa: E402
+from brainlike.preprocess.participants import listener_attribute  # noqa: E402
 
 ROLE_COLOURS = {"self-supervised": "tab:blue", "supervised": "tab:orange",
                 "non-speech": "tab:green", "random": "tab:grey"}
@@ -38,9 +38,9 @@ def model_roles(roster: dict[str, RosterEntry]) -> pd.DataFrame:
                         columns=["model", "role", "objective", "language"])
 
 
-def subject_languages(participants: str | Path, column: str = LANGUAGE_COLUMN) -> dict[str, str]:
-    """participant_id -> native language ({} where participants.tsv lacks the column)."""
-    return participant_column(participants, column, required=False)
+def subject_languages(ds, root: str | Path, column: str = LANGUAGE_COLUMN) -> dict[str, str]:
+    """participant_id -> native language ({} where the dataset cannot say)."""
+    return listener_attribute(ds, root, column, required=False)
 
 
 def best_rows(summary: pd.DataFrame) -> pd.DataFrame:

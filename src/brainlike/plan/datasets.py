@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from brainlike.plan.schema import section_defaults
+from brainlike.preprocess import lpp
 from brainlike.plan.specs import build
 
 
@@ -39,6 +40,14 @@ class ListeningSimulation:
         return [f"sub-{i + 1:03d}" for i in range(n)]
 
 
+def _stories(layout: str, task: str, sections: list[int]) -> list[str]:
+    """A task's stories when the config does not list them: its own name, or its sections."""
+    if layout == "lpp":
+        language = task.removeprefix("lpp")
+        return [lpp.story(language, k) for k in sections]
+    return [task]
+
+
 @dataclass(frozen=True)
 class Exclusion:
     subject: str
@@ -53,6 +62,9 @@ class ListeningDataset:
     name: str
     source: str
     version: str | None
+    layout: str
+    sections: tuple[int, ...]
+    mask: str
     subjects: tuple[str, ...]
     tasks: tuple[str, ...]
     # task -> its stories, as pairs: the dataset stays hashable
@@ -75,9 +87,11 @@ class ListeningDataset:
         d = section_defaults("listening_dataset", d)
         sim = d["simulate"]
         return cls(
-            name=name, source=d["source"], version=d["version"],
-            subjects=tuple(d["subjects"]), tasks=tuple(d["tasks"]),
-            story_map=tuple((t, tuple(d["stories"].get(t, [t]))) for t in d["tasks"]),
+            name=name, source=d["source"], version=d["version"], layout=d["layout"],
+            sections=tuple(d["sections"]), mask=d["mask"], subjects=tuple(d["subjects"]), tasks=tuple(d["tasks"]),
+            story_map=tuple((t, tuple(d["stories"].get(t, _stories(d["layout"], t,
+                                                                   d["sections"]))))
+                            for t in d["tasks"]),
             simulate=ListeningSimulation.from_config(sim) if sim is not None else None,
             space=d["space"], derivative=d["derivative"], hemis=tuple(d["hemis"]),
             rois=d["rois"], atlas=d["atlas"], groundtruth=bool(d["groundtruth"]), tr=float(d["tr"]),
@@ -86,16 +100,26 @@ class ListeningDataset:
             exclude=tuple(Exclusion(**e) for e in d["exclude"]),
         )
 
-    # -- the Narratives layout ------------------------------------------------------------
+    # -- the Narratives layout (Le Petit Prince's where it differs) ------------------------
     def stim_file(self, story: str) -> str:
         """The name events.tsv gives the story in its ``stim_file`` column."""
         return f"{story}_audio.wav"
 
     def audio(self, story: str) -> str:
+        if self.layout == "lpp":
+            return lpp.audio(*lpp.parse_story(story))
         return f"stimuli/{self.stim_file(story)}"
 
     def alignment(self, story: str) -> str:
+        if self.layout == "lpp":
+            return lpp.textgrid(*lpp.parse_story(story))
         return f"stimuli/gentle/{story}/align.json"
+
+    @property
+    def derived_columns(self) -> tuple[str, ...]:
+        """participants.tsv columns the layout supplies itself (LPP: the language, from the
+        subject id; the real file has no such column)."""
+        return ("native_language",) if self.layout == "lpp" else ()
 
     def events(self, subject: str, task: str) -> str:
         return f"{subject}/func/{subject}_task-{task}_events.tsv"
@@ -120,15 +144,30 @@ class ListeningDataset:
         return tuple(dict.fromkeys(s for _, stories in self.story_map for s in stories))
 
     def runs(self) -> list[tuple[str, str]]:
-        """(subject, task) pairs to preprocess: every selected pair minus the exclusions."""
+        """(subject, run) pairs to preprocess: every selected pair minus the exclusions.
+
+        A run is named by its task, or in the LPP layout by its story (section): a listener
+        there has a run per section of their own language's task only.
+        """
         excluded = {(e.subject, e.task) for e in self.exclude}
-        return [(s, t) for s in self.subjects for t in self.tasks if (s, t) not in excluded]
+        if self.layout == "lpp":
+            pairs = [(s, story) for s in self.subjects for t in self.tasks
+                     if t == lpp.task(lpp.dataset_language(s)) for story in self.task_stories(t)]
+        else:
+            pairs = [(s, t) for s in self.subjects for t in self.tasks]
+        return [p for p in pairs if p not in excluded]
 
     def files_to_get(self) -> list[str]:
         """Paths (relative to the dataset root) that acquisition fetches, and nothing more."""
         paths = ["participants.tsv", "dataset_description.json"]
         for story in self.stories:
             paths += [self.audio(story), self.alignment(story)]
+        if self.layout == "lpp":
+            # Run labels are found by order at job time: get each listener's whole folder.
+            paths += [lpp.derivative_dir(s) for s in dict.fromkeys(s for s, _ in self.runs())]
+            paths += [self.mask] if self.mask != "from_data" else []
+            paths += [self.rois] if self.rois else []
+            return list(dict.fromkeys(paths))
         for subject, task in self.runs():
             paths.append(self.events(subject, task))
             paths += [self.surface_data(subject, task, h) for h in self.hemis]

@@ -19,7 +19,8 @@ WILDCARDS: dict[str, str] = {
     "name": r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "collection": r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "subject": r"sub-[A-Za-z0-9]+",
-    "task": r"[A-Za-z0-9]+",
+    # A run's name: its BIDS task, or its story where a task has a run per story (LPP).
+    "task": r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "story": r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "model": r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "figure": r"[a-z_]+",

@@ -54,6 +54,12 @@ class Plan:
             unknown = sorted(set(d["stories"]) - set(d["tasks"]))
             if unknown:
                 raise PlanError(f"listening.{n}.stories names {unknown}, not among its tasks")
+            if d["layout"] == "lpp":
+                odd = sorted(set(d["tasks"]) - {"lppEN", "lppFR", "lppCN"})
+                if odd or d["atlas"]:
+                    raise PlanError(f"listening.{n}: the lpp layout has tasks lppEN, lppFR, "
+                                    "lppCN (one per language) and volumetric `rois`, not a "
+                                    f"surface `atlas` (found tasks {odd}, atlas {d['atlas']})")
         corpora = {n: Corpus.from_config(n, d) for n, d in c["corpora"].items()}
         atlases = {n: Atlas.from_config(n, d) for n, d in c["atlases"].items()}
         # one acquisition namespace: data/raw/<name> holds a dataset, a corpus or an atlas
@@ -234,7 +240,7 @@ class Plan:
         needed = {"participant_id": f"listening.{name}"}
         if self.scores.ceiling_group:
             needed[self.scores.ceiling_group] = "scores.ceiling_group"
-        return needed
+        return {c: k for c, k in needed.items() if c not in self.listening[name].derived_columns}
 
     def atlas(self, dataset: str) -> Atlas | None:
         """The atlas whose grouped labels are the ROIs of ``dataset`` (None: `rois` or none)."""

@@ -17,6 +17,7 @@ from brainlike.plan.datasets import ListeningDataset
 from brainlike.preprocess.atlas import hemisphere_rois
 from brainlike.preprocess.audio import audio_duration
 from brainlike.preprocess.gentle import read_gentle
+from brainlike.preprocess import lpp_runs
 from brainlike.preprocess.events import read_story_events, story_times
 from brainlike.preprocess.responses import (RunCheck, check_run_length, check_story_length,
                                             drop_bad_vertices, read_func_gifti,
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 def stimulus(ds: ListeningDataset, root: Path, story: str, out: Path,
              sample_rate: int = 16000) -> None:
     """The story's audio at ``sample_rate`` with its alignment, as one utterance/1 row."""
+    if ds.layout == "lpp":
+        return lpp_runs.stimulus(ds, root, story, out, sample_rate)
     words, phonemes = read_gentle(root / ds.alignment(story))
     if phonemes.empty:
         log.warning("%s: no phones in the alignment (%s): the phonemes baseline and the phone "
@@ -58,6 +61,8 @@ def vertex_table(ds: ListeningDataset, root: Path, out: Path, atlas: Atlas | Non
 
     atlas: the ROIs' source when set (its clone at ``atlas_root``), else ``ds.rois``.
     """
+    if ds.layout == "lpp":
+        return lpp_runs.vertex_table(ds, root, out)
     frames, start = [], 0
     for hemi in ds.hemis:
         if atlas is not None:
@@ -85,6 +90,8 @@ def vertex_table(ds: ListeningDataset, root: Path, out: Path, atlas: Atlas | Non
 def run(ds: ListeningDataset, root: Path, subject: str, task: str, vertices: Path,
         out: Path) -> dict:
     """responses/1 for one run: both hemispheres, checked, cleaned, trimmed. Returns run info."""
+    if ds.layout == "lpp":
+        return lpp_runs.run(ds, root, subject, task, vertices, out)
     table = read_table(vertices, "vertices/1", columns=["vertex", "hemi"]).to_pandas()
     events_path = root / ds.events(subject, task)
     story = read_story_events(events_path, {ds.stim_file(s): s for s in ds.task_stories(task)})

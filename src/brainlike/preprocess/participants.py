@@ -39,3 +39,14 @@ def check_columns(participants: str | Path, needed: dict[str, str]) -> None:
         raise InputError(path, "no column " + ", ".join(f"{c!r} (read by {k})"
                                                         for c, k in missing.items())
                          + f"; it has {', '.join(columns)}")
+
+
+def listener_attribute(ds, root: str | Path, column: str, required: bool = True
+                       ) -> dict[str, str]:
+    """participant_id -> ``column``, read from the dataset's participants.tsv, or supplied by
+    its layout where the real file lacks it (Le Petit Prince: the language, from the id)."""
+    if column in ds.derived_columns:
+        from brainlike.preprocess.lpp import participant_languages
+
+        return participant_languages(Path(root) / "participants.tsv")
+    return participant_column(Path(root) / "participants.tsv", column, required=required)

@@ -24,6 +24,13 @@ def dataset_ceilings(runs: dict[str, dict[str, str | Path]], method: str = "inte
     label, e.g. native language) each group gets its own ceiling.
     """
     subjects = sorted(runs)
+    if groups is not None and _groups_heard_apart(runs, groups):
+        # Le Petit Prince: each language's listeners heard only their own sections, so each
+        # group's ceiling comes from the runs its own members share.
+        return pd.concat([dataset_ceilings({s: runs[s] for s in subjects if groups[s] == g},
+                                           method, None, seed)
+                          for g in dict.fromkeys(groups[s] for s in subjects)],
+                         ignore_index=True)
     tasks = [t for t in runs[subjects[0]] if all(t in runs[s] for s in subjects)]
     if not tasks:
         raise ValueError(f"subjects {subjects} share no task: no inter-subject ceiling")
@@ -68,3 +75,13 @@ def _same_stories(data: dict[str, SubjectData], tasks: list[str]) -> dict[str, S
         out[s] = SubjectData(responses=d.responses[keep], vertices=d.vertices, tasks=d.tasks[keep],
                              stories=d.stories[keep], times=d.times[keep])
     return out
+
+
+def _groups_heard_apart(runs: dict[str, dict[str, str | Path]], groups: dict[str, str]) -> bool:
+    """Whether some groups share no run with each other (then no all-subject stack exists)."""
+    heard: dict[str, set[str]] = {}
+    for subject, tasks in runs.items():
+        if subject not in groups:
+            raise ValueError(f"{subject} has no ceiling group (participants.tsv)")
+        heard.setdefault(groups[subject], set()).update(tasks)
+    return len(set.intersection(*heard.values())) == 0
