@@ -18,6 +18,7 @@ from brainlike.preprocess.atlas import hemisphere_rois
 from brainlike.preprocess.audio import audio_duration
 from brainlike.preprocess.gentle import read_gentle
 from brainlike.preprocess import lpp_runs
+from brainlike.preprocess.textgrid import read_textgrid
 from brainlike.preprocess.events import read_story_events, story_times
 from brainlike.preprocess.responses import (RunCheck, check_run_length, check_story_length,
                                             drop_bad_vertices, read_func_gifti,
@@ -30,9 +31,9 @@ log = logging.getLogger(__name__)
 def stimulus(ds: ListeningDataset, root: Path, story: str, out: Path,
              sample_rate: int = 16000) -> None:
     """The story's audio at ``sample_rate`` with its alignment, as one utterance/1 row."""
-    if ds.layout == "lpp":
-        return lpp_runs.stimulus(ds, root, story, out, sample_rate)
-    words, phonemes = read_gentle(root / ds.alignment(story))
+    # Narratives ships Gentle's align.json, Le Petit Prince Praat TextGrids (words only).
+    read = read_textgrid if ds.layout == "lpp" else read_gentle
+    words, phonemes = read(root / ds.alignment(story))
     if phonemes.empty:
         log.warning("%s: no phones in the alignment (%s): the phonemes baseline and the phone "
                     "probe cannot use this story", story, ds.alignment(story))

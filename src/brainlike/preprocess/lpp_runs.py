@@ -1,7 +1,7 @@
-"""Preprocessing of a Le Petit Prince dataset (``layout: lpp``): sections, voxels, runs.
+"""Preprocessing of a Le Petit Prince dataset (``layout: lpp``): voxels and runs.
 
-The same three products as the Narratives layout (stimulus/1 per story, vertices/1, a
-responses/1 file per run), from volumetric runs: a voxel is a vertex (its id a flat index
+The products of the Narratives layout (vertices/1, a responses/1 file per run; the stimuli
+go through ``listening.stimulus`` with a TextGrid reader), from volumetric runs: a voxel is a vertex (its id a flat index
 into the runs' grid, which vertices/1 records with its affine), a section is a story heard
 in its own run, found by run order, and the run starts with the section's audio (no events).
 """
@@ -20,25 +20,10 @@ from brainlike.plan.datasets import ListeningDataset
 from brainlike.preprocess import lpp, volumes
 from brainlike.preprocess.audio import audio_duration
 from brainlike.preprocess.responses import RunCheck, check_run_length, drop_bad_vertices, write_responses
-from brainlike.preprocess.textgrid import read_textgrid
-from brainlike.preprocess.utterances import load_row, rows_to_table
 
 log = logging.getLogger(__name__)
 
 GRID_KEY, AFFINE_KEY = "brainlike.grid", "brainlike.affine"
-
-
-def stimulus(ds: ListeningDataset, root: Path, story: str, out: Path,
-             sample_rate: int = 16000) -> None:
-    """A section's audio with its TextGrid's words (no phones: the dataset has none)."""
-    words, phonemes = read_textgrid(root / ds.alignment(story))
-    duration = audio_duration(root / ds.audio(story))
-    if words["offset"].max() > duration + 0.5:
-        raise InputError(root / ds.alignment(story), f"words run to {words['offset'].max():.2f}"
-                         f" s but the audio lasts {duration:.2f} s: another section's words?")
-    row = load_row(root / ds.audio(story), story, collection="story", speaker="narrator",
-                   sample_rate=sample_rate, words=words, phonemes=phonemes)
-    write_table(rows_to_table([row]), out, "utterance/1")
 
 
 def _run_path(ds: ListeningDataset, root: Path, subject: str, story: str) -> str:
