@@ -79,3 +79,10 @@ def test_the_paper_scale_preset_scores_the_published_models() -> None:
     assert hubs == {"facebook/wav2vec2-base", "facebook/hubert-base-ls960",
                     "facebook/wav2vec2-large-xlsr-53"}
     assert set(plan.pretrained_models()) <= set(plan.target_models)
+
+
+def test_every_role_has_its_colour_in_the_comparison_figure() -> None:
+    from brainlike.figures.comparisons import ROLE_COLOURS
+    from brainlike.plan.roster import ROLES
+
+    assert set(ROLE_COLOURS) == set(ROLES)
