@@ -83,6 +83,10 @@ def model_gpus(wildcards):
     return int(PLAN.model(wildcards.model).trained)
 
 
+def pretrained_inputs(wildcards):
+    return PLAN.pretrained_inputs(wildcards.model)
+
+
 def feature_inputs(wildcards):
     return PLAN.feature_inputs(wildcards.dataset, wildcards.model)
 

@@ -18,6 +18,7 @@ from brainlike.plan.specs import (
     ClusterTargets,
     FeatureSpec,
     ModelSpec,
+    PretrainedSpec,
     ProbeSpec,
     ScoreSpec,
     TrainingSpec,
@@ -29,7 +30,7 @@ DEFAULT = yaml.safe_load((REPO / "config.yaml").read_text())
 #: spec class -> its schema definition
 SECTIONS = {FeatureSpec: "features", ScoreSpec: "scores", ProbeSpec: "probe",
             ClusterTargets: "cluster_targets", ListeningSimulation: "listening_simulation",
-            CorpusSimulation: "corpus_simulation"}
+            CorpusSimulation: "corpus_simulation", PretrainedSpec: "pretrained"}
 
 
 def _schema_defaults(definition: str) -> dict:

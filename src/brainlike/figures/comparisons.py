@@ -21,7 +21,7 @@ from brainlike.figures.brainscores import METRIC, group_rows, roi_order, save_fi
 from brainlike.plan.roster import ROLES, RosterEntry  # noqa: E402
 from brainlike.preprocess.participants import listener_attribute  # noqa: E402
 
-ROLE_COLOURS = {"self-supervised": "tab:blue", "supervised": "tab:orange",
+ROLE_COLOURS = {"pretrained": "tab:purple", "self-supervised": "tab:blue", "supervised": "tab:orange",
                 "non-speech": "tab:green", "random": "tab:grey"}
 #: participants.tsv column with each subject's native language (the generator writes it).
 LANGUAGE_COLUMN = "native_language"

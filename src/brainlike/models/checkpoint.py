@@ -12,9 +12,10 @@ from brainlike.errors import InputError
 from brainlike.io.atomic import atomic_path
 from brainlike.models.configs import FAMILY_CONFIGS
 from brainlike.models.logmel_encoder import LogMelEncoder
+from brainlike.models.pretrained import PretrainedEncoder
 from brainlike.models.wav2vec2 import Wav2Vec2
 
-FAMILIES = {"waveform": Wav2Vec2, "logmel": LogMelEncoder}
+FAMILIES = {"waveform": Wav2Vec2, "logmel": LogMelEncoder, "pretrained": PretrainedEncoder}
 #: Family names that earlier checkpoints carry.
 RENAMED = {"wav2vec2": "waveform"}
 

@@ -128,9 +128,44 @@ LOGMEL_PRESETS: dict[str, LogMelEncoderConfig] = {
                                 num_heads=12, ff_dim=3072, pos_conv_kernel=63),
 }
 
+@dataclass(frozen=True)
+class PretrainedConfig:
+    """A published wav2vec 2.0 / HuBERT encoder as torchaudio rebuilds it (stored in its
+    checkpoint). No presets and no defaults: every field is read off the imported model
+    (:func:`brainlike.models.pretrained.config_of`). Dropout is left out: the encoder is
+    only ever run in eval mode."""
+
+    conv_layers: tuple[tuple[int, int, int], ...]
+    extractor_mode: str  # "group_norm" (BASE, HuBERT) or "layer_norm" (large, XLSR)
+    conv_bias: bool
+    embed_dim: int
+    num_layers: int
+    num_heads: int
+    ff_dim: int
+    pos_conv_kernel: int
+    pos_conv_groups: int
+    layer_norm_first: bool  # pre-LN transformer blocks ("stable layer norm": large, XLSR)
+    normalize: bool  # zero mean, unit variance per input, as the checkpoint's preprocessing
+    sample_rate: int
+
+    @classmethod
+    def preset(cls, name: str) -> PretrainedConfig:
+        raise ValueError(f"pretrained models have no preset ({name!r}): the architecture comes "
+                         "from the checkpoint they import")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> PretrainedConfig:
+        return cls(**{**d, "conv_layers": tuple(tuple(c) for c in d["conv_layers"])})
+
+
 #: family -> its config class (the model classes: :mod:`brainlike.models.checkpoint`).
-#: waveform: the paper's raw-waveform wav2vec 2.0 encoder; logmel: log-mel front end.
-FAMILY_CONFIGS = {"waveform": Wav2Vec2Config, "logmel": LogMelEncoderConfig}
+#: waveform: the paper's raw-waveform wav2vec 2.0 encoder; logmel: log-mel front end;
+#: pretrained: a published checkpoint imported through torchaudio (its config read off it).
+FAMILY_CONFIGS = {"waveform": Wav2Vec2Config, "logmel": LogMelEncoderConfig,
+                  "pretrained": PretrainedConfig}
 
 
 def family_preset(family: str, preset: str) -> Wav2Vec2Config | LogMelEncoderConfig:

@@ -11,7 +11,8 @@ from torch import Tensor, nn
 from torchaudio.models import wav2vec2_model
 
 from brainlike.models.configs import Wav2Vec2Config
-from brainlike.models.geometry import LayerGeometry
+from brainlike.models.geometry import LayerGeometry, conv_geometry
+
 
 class Wav2Vec2(nn.Module):
     """A wav2vec 2.0 backbone (feature encoder + transformer) exposing all its layers."""
@@ -40,11 +41,7 @@ class Wav2Vec2(nn.Module):
 
     @property
     def layer_geometry(self) -> list[LayerGeometry]:
-        geometry, stride, field = [], 1, 1
-        for _, kernel, step in self.config.conv_layers:
-            field += (kernel - 1) * stride
-            stride *= step
-            geometry.append(LayerGeometry(stride, field))
+        geometry = conv_geometry(self.config.conv_layers)
         return geometry + [geometry[-1]] * self.config.num_layers
 
     def forward_conv(self, waveforms: Tensor) -> list[Tensor]:

@@ -91,6 +91,8 @@ MODEL = Pattern("models/{model}/model.pt")
 TRAINING_LOG = Pattern("models/{model}/training_log.parquet")
 HELDOUT = Pattern("models/{model}/heldout.json")
 TRAINING_STATE = Pattern("models/{model}/checkpoints/state.pt")
+# A published checkpoint downloaded from the Hugging Face hub (family: pretrained, hub: ...).
+PRETRAINED = Pattern("data/pretrained/{model}")
 # Features and scores.
 # A model's features, one job and one directory per model (a file per story inside).
 MODEL_FEATURES = Pattern("features/{dataset}/{model}")

@@ -8,6 +8,7 @@ comes from :mod:`brainlike.plan.paths`.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 from brainlike.acquire import is_local, local_commit
@@ -94,7 +95,10 @@ class Plan:
                 raise PlanError(f"listening.{name}: set `atlas` or `rois`, not both")
         for name, spec in self.models.items():
             try:  # presets differ by family; the schema only knows their union
-                family_preset(spec.family, spec.preset)
+                if spec.family == "pretrained" or spec.pretrained is not None:
+                    check_pretrained(spec)
+                else:
+                    family_preset(spec.family, spec.preset)
                 if spec.training is not None:
                     objective(spec.training.objective)
             except ValueError as error:
@@ -270,6 +274,22 @@ class Plan:
             inputs["teacher"] = paths.MODEL.path(model=t.teacher)
         return inputs
 
+    def pretrained_models(self, hub_only: bool = False) -> tuple[str, ...]:
+        """Models imported from a published checkpoint (only those on the hub: ``hub_only``)."""
+        return tuple(n for n, s in self.models.items()
+                     if s.pretrained is not None and (s.pretrained.hub or not hub_only))
+
+    def pretrained_wildcard(self, hub_only: bool = False) -> str:
+        """The ``model`` wildcard's regex for the rules that fetch and import checkpoints."""
+        return wildcard_choice(self.pretrained_models(hub_only))
+
+    def pretrained_inputs(self, model: str) -> dict[str, object]:
+        """The checkpoint to import: its local path, or the hub download's directory."""
+        p = self.model(model).pretrained
+        if p is None:
+            raise PlanError(f"{model!r} is not a pretrained model")
+        return {"source": p.path or paths.PRETRAINED.path(model=model)}
+
     def feature_inputs(self, dataset: str, model: str) -> dict[str, object]:
         """Every story of the dataset and the model's checkpoint (none for a baseline)."""
         ds = self.listening[dataset]
@@ -328,6 +348,28 @@ class Plan:
 
     def training_logs(self) -> list[str]:
         return [paths.TRAINING_LOG.path(model=m) for m in self.target_models]
+
+
+def check_pretrained(spec: ModelSpec) -> None:
+    """ValueError unless ``spec`` names exactly one published source, and nothing to train."""
+    p = spec.pretrained
+    if spec.family != "pretrained" or p is None:
+        raise ValueError("a published checkpoint needs both `family: pretrained` and "
+                         "`pretrained: {hub: ...}` or `{path: ...}`")
+    if spec.training is not None:
+        raise ValueError("a pretrained model is imported, not trained: set `training: null`")
+    if (p.hub is None) == (p.path is None):
+        raise ValueError("set exactly one of pretrained.hub and pretrained.path")
+    if p.hub and p.format != "huggingface":
+        raise ValueError(f"pretrained.format {p.format!r} is read from a local path, not the "
+                         "hub")
+    if p.revision and not p.hub:
+        raise ValueError("pretrained.revision applies to a hub download only")
+
+
+def wildcard_choice(names: tuple[str, ...]) -> str:
+    """A wildcard regex matching exactly ``names`` (and nothing when there are none)."""
+    return "|".join(re.escape(n) for n in names) or "(?!)"
 
 
 def _selected(kind: str, chosen: list[str] | None, configured: dict) -> tuple[str, ...]:

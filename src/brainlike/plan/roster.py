@@ -1,10 +1,11 @@
 """The model roster: what each configured model is in the comparisons.
 
-Role: ``random`` (untrained), ``non-speech`` (trained on non-speech sounds only, whatever the
-objective), else the objective's role from :data:`brainlike.objectives.OBJECTIVES`
-(``self-supervised`` or ``supervised``). Control: the untrained model of the same family and
-preset, the copy a trained model's layers are judged against. Language: the training
-collections joined with "+".
+Role: ``pretrained`` (a published checkpoint, imported), ``random`` (untrained),
+``non-speech`` (trained on non-speech sounds only, whatever the objective), else the
+objective's role from :data:`brainlike.objectives.OBJECTIVES` (``self-supervised`` or
+``supervised``). Control: the untrained model of the same family and preset, the copy a
+trained model's layers are judged against (a pretrained model has none). Language: the
+training collections joined with "+".
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from brainlike.objectives import objective
 from brainlike.plan.specs import ModelSpec
 
-ROLES = ("self-supervised", "supervised", "non-speech", "random")
+ROLES = ("pretrained", "self-supervised", "supervised", "non-speech", "random")
 NONSPEECH = "nonspeech"
 
 
@@ -28,6 +29,9 @@ class RosterEntry:
 
 
 def role(spec: ModelSpec) -> str:
+    # Published models are judged beside ours, not as ours: their data and recipe differ.
+    if spec.pretrained is not None:
+        return "pretrained"
     if spec.training is None:
         return "random"
     # Non-speech means no speech at all: a model that also heard speech tests speech.
@@ -38,7 +42,7 @@ def role(spec: ModelSpec) -> str:
 
 def roster(models: dict[str, ModelSpec], names: list[str]) -> dict[str, RosterEntry]:
     """An entry for each of ``names``; controls are chosen among ``names`` (first match)."""
-    untrained = [n for n in names if models[n].training is None]
+    untrained = [n for n in names if models[n].untrained]
     entries = {}
     for name in names:
         spec = models[name]

@@ -138,26 +138,57 @@ class TrainingSpec:
 
 
 @dataclasses.dataclass(frozen=True)
+class PretrainedSpec:
+    """The published checkpoint a ``family: pretrained`` model imports (``models.<name>.
+    pretrained``): a hub id or a local path, its format and waveform normalisation."""
+
+    hub: str | None
+    revision: str | None
+    path: str | None
+    format: str
+    normalize: bool | None
+
+    @classmethod
+    def from_config(cls, d: dict) -> PretrainedSpec:
+        return build(cls, section_defaults("pretrained", d))
+
+    @property
+    def source(self) -> str:
+        """What the checkpoint came from, as a person would name it."""
+        if self.hub:
+            return f"{self.hub}@{self.revision}" if self.revision else self.hub
+        return str(self.path)
+
+
+@dataclasses.dataclass(frozen=True)
 class ModelSpec:
-    """One entry of ``models``: an architecture preset and its training (None: untrained)."""
+    """One entry of ``models``: an architecture preset and its training (None: untrained),
+    or a published checkpoint (``pretrained``)."""
 
     name: str
     family: str
     preset: str
     seed: int
     training: TrainingSpec | None
+    pretrained: PretrainedSpec | None
 
     @classmethod
     def from_config(cls, name: str, d: dict) -> ModelSpec:
         values = section_defaults("model", d)
-        training = values.pop("training")
+        training, pretrained = values.pop("training"), values.pop("pretrained")
         return cls(name=name, family=values["family"], preset=values["preset"],
                    seed=int(values["seed"]),
-                   training=TrainingSpec.from_config(training) if training else None)
+                   training=TrainingSpec.from_config(training) if training else None,
+                   pretrained=PretrainedSpec.from_config(pretrained) if pretrained else None)
 
     @property
     def trained(self) -> bool:
         return self.training is not None
+
+    @property
+    def untrained(self) -> bool:
+        """A random initialisation (a control): neither trained here nor imported."""
+        return self.training is None and self.pretrained is None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types (the checkpoint stores the recipe it was trained by)."""
