@@ -22,6 +22,21 @@ include: "rules/figures.smk"
 include: "rules/probes.smk"
 
 
+# Light jobs run where snakemake runs, not through a cluster queue; acquisition needs the
+# internet, which compute nodes often lack.
+localrules:
+    all,
+    data,
+    acquire,
+    summary,
+    brain_score_figures,
+    comparison_figures,
+    training_curve_figure,
+    phone_probe_figure,
+    phone_probe_summary,
+    provenance,
+
+
 rule all:
     input:
         all_targets,

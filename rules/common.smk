@@ -79,6 +79,18 @@ def training_inputs(wildcards):
     return PLAN.training_inputs(wildcards.model)
 
 
+def feature_gpus(wildcards):
+    return int(wildcards.model in PLAN.models)
+
+
+def result_sources(wildcards):
+    return PLAN.result_sources(wildcards.get("dataset"), wildcards.get("model"))
+
+
+def data_sources(wildcards):
+    return PLAN.result_sources(wildcards.dataset, None, models=False)
+
+
 def model_gpus(wildcards):
     return int(PLAN.model(wildcards.model).trained)
 

@@ -19,6 +19,7 @@ rule features:
     resources:
         mem_mb=4000,
         runtime=60,
+        gpu=feature_gpus,
     conda:
         "../envs/brainlike.yaml"
     script:

@@ -24,6 +24,7 @@ rule brain_score_figures:
             labels={"dataset": "{dataset}", "figure": "models per ROI"},
         ),
     params:
+        sources=result_sources,
         models=PLAN.target_models,
     log:
         "logs/figures/{dataset}.log",
@@ -52,6 +53,7 @@ rule comparison_figures:
         ),
         table=P.NATIVE_TABLE,
     params:
+        sources=result_sources,
         roster=PLAN.roster,
         dataset=listening_dataset,
         root=listening_raw,
@@ -74,6 +76,7 @@ rule training_curve_figure:
             labels={"figure": "training curves"},
         ),
     params:
+        sources=result_sources,
         models=PLAN.target_models,
     log:
         "logs/figures/training_curves.log",

@@ -8,6 +8,7 @@ rule phone_probe:
     output:
         P.PROBE,
     params:
+        sources=result_sources,
         spec=PLAN.probe,
     log:
         "logs/probes/{dataset}/{model}.log",
@@ -15,6 +16,7 @@ rule phone_probe:
     resources:
         mem_mb=4000,
         runtime=30,
+        gpu=1,
     conda:
         "../envs/brainlike.yaml"
     script:
@@ -31,6 +33,8 @@ rule phone_probe_figure:
             category="Training",
             labels={"dataset": "{dataset}", "figure": "phone probe"},
         ),
+    params:
+        sources=result_sources,
     log:
         "logs/figures/{dataset}_phone_probe.log",
     conda:
@@ -47,6 +51,7 @@ rule phone_probe_summary:
     output:
         P.PROBE_SUMMARY,
     params:
+        sources=result_sources,
         roster=PLAN.roster,
     log:
         "logs/probes/{dataset}/summary.log",

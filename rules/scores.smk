@@ -10,6 +10,7 @@ rule brain_scores:
         scores=P.BRAINSCORES,
         rois=P.ROISCORES,
     params:
+        sources=result_sources,
         spec=PLAN.scores,
         runs=run_files,
         features=feature_files,
@@ -22,6 +23,8 @@ rule brain_scores:
     resources:
         mem_mb=8000,
         runtime=240,
+        # the ridge solver runs on a GPU when one is present
+        gpu=1,
     conda:
         "../envs/brainlike.yaml"
     script:
@@ -34,6 +37,7 @@ rule noise_ceilings:
     output:
         P.CEILINGS,
     params:
+        sources=data_sources,
         spec=PLAN.scores,
         runs=run_files,
         dataset=listening_dataset,
@@ -55,6 +59,7 @@ rule summary:
     output:
         P.SUMMARY,
     params:
+        sources=result_sources,
         spec=PLAN.scores,
     log:
         "logs/scores/{dataset}/summary.log",
@@ -62,3 +67,18 @@ rule summary:
         "../envs/brainlike.yaml"
     script:
         "../workflow_scripts/summary.py"
+
+
+# Every result's provenance sidecar (config, code commit, dataset commits, checkpoint hashes)
+# gathered in one file.
+rule provenance:
+    input:
+        PLAN.result_files(),
+    output:
+        P.PROVENANCE,
+    log:
+        "logs/scores/provenance.log",
+    conda:
+        "../envs/brainlike.yaml"
+    script:
+        "../workflow_scripts/provenance.py"

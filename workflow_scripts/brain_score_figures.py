@@ -2,6 +2,7 @@
 
 from brainlike.figures.brainscores import best_layer_figure, layer_profiles, models_by_roi
 from brainlike.io.schemas import read_table
+from brainlike.provenance import stamp
 from brainlike.workflow import logged
 
 with logged(snakemake.log[0]):  # noqa: F821
@@ -10,3 +11,4 @@ with logged(snakemake.log[0]):  # noqa: F821
     layer_profiles(summary, models, snakemake.output.profiles)  # noqa: F821
     best_layer_figure(summary, models, snakemake.output.best)  # noqa: F821
     models_by_roi(summary, snakemake.output.models)  # noqa: F821
+    stamp(snakemake.output, snakemake.params.sources)  # noqa: F821

@@ -6,6 +6,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from brainlike.io.schemas import read_table, table_writer
+from brainlike.provenance import stamp
 from brainlike.scores.dataset_scores import score_listeners
 from brainlike.workflow import logged, use_threads
 
@@ -19,3 +20,4 @@ with logged(snakemake.log[0]):  # noqa: F821
         score_listeners(snakemake.wildcards.model, runs, features,  # noqa: F821
                         vertices.set_index("vertex")["roi_name"], snakemake.params.spec,  # noqa: F821
                         snakemake.params.seed, scores, rois)  # noqa: F821
+    stamp(snakemake.output, snakemake.params.sources)  # noqa: F821

@@ -8,6 +8,7 @@ from brainlike.figures.comparisons import (
 )
 from brainlike.io.atomic import atomic_path
 from brainlike.io.schemas import read_table
+from brainlike.provenance import stamp
 from brainlike.workflow import logged
 
 with logged(snakemake.log[0]) as log:  # noqa: F821
@@ -20,3 +21,4 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
     with atomic_path(snakemake.output.table) as tmp:  # noqa: F821
         table.to_parquet(tmp, index=False)
     log.info("native table: %d rows, %d native", len(table), int(table["native"].sum()))
+    stamp(snakemake.output, snakemake.params.sources)  # noqa: F821

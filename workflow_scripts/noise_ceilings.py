@@ -4,6 +4,7 @@ import pyarrow as pa
 
 from brainlike.io.schemas import write_table
 from brainlike.preprocess.participants import listener_attribute
+from brainlike.provenance import stamp
 from brainlike.scores.ceilings_table import dataset_ceilings
 from brainlike.workflow import logged, use_threads
 
@@ -20,3 +21,4 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
                 "ceilings/1")
     log.info("ceilings (%s): median %.3f over %d subject-vertices", spec.ceiling,
              table["ceiling"].median(), len(table))
+    stamp(snakemake.output, snakemake.params.sources)  # noqa: F821

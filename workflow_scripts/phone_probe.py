@@ -10,6 +10,7 @@ import pyarrow as pa
 from brainlike.io.schemas import PROBE, write_table
 from brainlike.models import checkpoint
 from brainlike.probes.phones import probe_model, read_utterances
+from brainlike.provenance import stamp
 from brainlike.workflow import logged, use_threads
 
 with logged(snakemake.log[0]) as log:  # noqa: F821
@@ -24,3 +25,4 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
     means = frame.groupby("layer", sort=False)["accuracy"].mean()
     log.info("%s phone probe (chance %.3f): %s", snakemake.wildcards.model,  # noqa: F821
              frame["chance"].mean(), ", ".join(f"{k} {v:.3f}" for k, v in means.items()))
+    stamp(snakemake.output, snakemake.params.sources)  # noqa: F821

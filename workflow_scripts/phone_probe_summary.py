@@ -5,6 +5,7 @@ import pyarrow as pa
 
 from brainlike.io.schemas import PROBESUMMARY, read_table, write_table
 from brainlike.probes.summary import probe_summary
+from brainlike.provenance import stamp
 from brainlike.workflow import logged
 
 with logged(snakemake.log[0]) as log:  # noqa: F821
@@ -21,3 +22,4 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
                  row.model, row.best_layer, row.accuracy, row.first_layer, row.first_accuracy,
                  row.over_first, row.folds_over_first, row.n_folds, versus,
                  "passes" if row.passes else "does not pass" if row.control else "control")
+    stamp(snakemake.output, snakemake.params.sources)  # noqa: F821

@@ -3,6 +3,7 @@
 import pyarrow as pa
 
 from brainlike.io.schemas import read_table, write_table
+from brainlike.provenance import stamp
 from brainlike.scores.summary import subject_rows, summarise
 from brainlike.workflow import logged
 
@@ -23,3 +24,4 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
     write_table(pa.Table.from_pandas(table, preserve_index=False), snakemake.output[0],  # noqa: F821
                 "summary/1")
     log.info("%d summary rows", len(table))
+    stamp(snakemake.output, snakemake.params.sources)  # noqa: F821

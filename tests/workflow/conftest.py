@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-WORKFLOW_FILES = ["Snakefile", "rules", "workflow_scripts", "envs", "report",
+WORKFLOW_FILES = ["Snakefile", "rules", "workflow_scripts", "envs", "report", "profiles",
                   "config.yaml", "config"]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 

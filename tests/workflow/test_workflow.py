@@ -103,6 +103,33 @@ def test_every_configured_model_is_scored_for_every_listener(small_run: Path) ->
     assert (listeners == 4).all(), listeners
 
 
+def test_every_result_names_its_config_code_dataset_commits_and_checkpoints(
+        small_run: Path) -> None:
+    import hashlib
+    import re
+
+    from brainlike.plan import Plan
+
+    plan = Plan.from_config(yaml.safe_load((small_run / "config.yaml").read_text()))
+    table = json.loads((small_run / "results" / "provenance.json").read_text())
+    assert set(table) == set(plan.result_files())
+    manifests = {p.name: json.loads(p.read_text())
+                 for p in (small_run / "data" / "raw").glob("*.manifest.json")}
+    for result, rec in table.items():
+        assert (small_run / (result + ".provenance.json")).exists()
+        assert rec["config_sha256"] == plan.config_sha256
+        assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", rec["code_commit"]), rec["code_commit"]
+        for ds in rec["datasets"]:
+            assert ds["commit"] == manifests[Path(ds["manifest"]).name]["commit"]
+            assert re.fullmatch(r"[0-9a-f]{40}", ds["commit"])
+    scores = table["results/brainscores/narratives-sim/wav2vec2-en.parquet"]
+    assert {Path(d["manifest"]).name for d in scores["datasets"]} == {
+        "narratives-sim.manifest.json", "speech-sim.manifest.json"}
+    (ckpt,) = scores["checkpoints"]
+    digest = hashlib.sha256((small_run / ckpt["path"]).read_bytes()).hexdigest()
+    assert ckpt["model"] == "wav2vec2-en" and ckpt["sha256"] == digest
+
+
 def test_probe_summary_judges_each_trained_model_against_its_own_random_init(
         small_run: Path) -> None:
     summary = read_table(small_run / "results/probes/narratives-sim.summary.parquet",

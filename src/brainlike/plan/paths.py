@@ -107,3 +107,5 @@ PROBE_SUMMARY = Pattern("results/probes/{dataset}.summary.parquet")
 FIGURE = Pattern("results/figures/{dataset}/{figure}.svg")
 NATIVE_TABLE = Pattern("results/figures/{dataset}/native_language.parquet")
 TRAINING_CURVES = Pattern("results/figures/training_curves.svg")
+# Every result's provenance sidecar, gathered (brainlike.provenance).
+PROVENANCE = Pattern("results/provenance.json")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from brainlike.acquire import is_local, local_commit
 from brainlike.models.configs import family_preset
 from brainlike.objectives import objective
+from brainlike import provenance
 from brainlike.plan import paths
 from brainlike.plan.atlas import Atlas
 from brainlike.plan.datasets import Corpus, ListeningDataset
@@ -44,6 +45,7 @@ class Plan:
     target_listening: tuple[str, ...]
     target_corpora: tuple[str, ...]
     target_models: tuple[str, ...]
+    config_sha256: str
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -77,7 +79,7 @@ class Plan:
             scores=ScoreSpec.from_config(c["scores"]), probe=ProbeSpec.from_config(c["probe"]),
             target_listening=_selected("listening", targets["listening"], listening),
             target_corpora=_selected("corpora", targets["corpora"], corpora),
-            target_models=target_models)
+            target_models=target_models, config_sha256=provenance.config_sha256(c))
         plan._check()
         return plan
 
@@ -205,7 +207,8 @@ class Plan:
                                        paths.PROBE_SUMMARY.path(dataset=ds)]
 
     def all_targets(self) -> list[str]:
-        return self.data_targets() + self.result_targets() + self.probe_targets()
+        provenance = [paths.PROVENANCE] if self.target_listening else []
+        return self.data_targets() + self.result_targets() + self.probe_targets() + provenance
 
     # -- job inputs -----------------------------------------------------------------------
     def simulated_source(self, name: str) -> list[str]:
@@ -345,6 +348,46 @@ class Plan:
         return {"model": paths.MODEL.path(model=model),
                 "stimuli": [paths.STIMULUS.path(dataset=dataset, story=s)
                             for s in self.probe_stories(dataset)]}
+
+    def sources(self, dataset: str | None, models: list[str] | tuple[str, ...]
+                ) -> provenance.Sources:
+        """What results of ``dataset`` (None: none) and ``models`` were computed from: the
+        acquisition manifests of the dataset, its atlas and every corpus the models (and their
+        teachers) trained on, and the models' checkpoints (baselines have none)."""
+        names, checkpoints = [], []
+        if dataset is not None:
+            names.append(dataset)
+            if self.listening[dataset].atlas:
+                names.append(self.listening[dataset].atlas)
+        todo = [m for m in models if m in self.models]
+        while todo:
+            model = todo.pop(0)
+            checkpoints.append((model, paths.MODEL.path(model=model)))
+            t = self.models[model].training
+            if t is not None:
+                names.append(t.corpus)
+                todo += [t.teacher] if t.teacher else []
+        return provenance.Sources(
+            config_sha256=self.config_sha256, code_commit=provenance.code_commit(),
+            manifests=tuple(paths.MANIFEST.path(name=n) for n in dict.fromkeys(names)),
+            checkpoints=tuple(dict.fromkeys(checkpoints)))
+
+    def result_sources(self, dataset: str | None, model: str | None,
+                       models: bool = True) -> provenance.Sources:
+        """Sources of a rule's results from its wildcards: one model's, or (``models``) every
+        scored model's for a dataset-wide result, or none (``models=False``: ceilings)."""
+        chosen = [model] if model else list(self.scored) if models else []
+        return self.sources(dataset, chosen)
+
+    def result_files(self) -> list[str]:
+        """Every result that gets a provenance sidecar (rule all's, data and probes aside)."""
+        out = self.result_targets()
+        for name in self.target_listening:
+            out += [p.path(dataset=name, model=m) for m in self.scored
+                    for p in (paths.BRAINSCORES, paths.ROISCORES)]
+            out.append(paths.CEILINGS.path(dataset=name))
+        out += [p for p in self.probe_targets()]
+        return list(dict.fromkeys(out))
 
     def training_logs(self) -> list[str]:
         return [paths.TRAINING_LOG.path(model=m) for m in self.target_models]
