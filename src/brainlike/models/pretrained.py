@@ -18,6 +18,7 @@ from torchaudio.models import Wav2Vec2Model, wav2vec2_model
 
 from brainlike.models.configs import PretrainedConfig
 from brainlike.models.geometry import LayerGeometry, conv_geometry
+from brainlike.models.wav2vec2 import conv_outputs
 
 #: Hugging Face's feature extractor adds this to the variance before normalising.
 NORM_EPS = 1e-7
@@ -65,11 +66,7 @@ class PretrainedEncoder(nn.Module):
 
     def forward_conv(self, waveforms: Tensor) -> list[Tensor]:
         """Outputs of each convolutional block, each (batch, frames, channels)."""
-        x, outputs = waveforms.unsqueeze(1), []
-        for block in self.backbone.feature_extractor.conv_layers:
-            x, _ = block(x, None)
-            outputs.append(x.transpose(1, 2))
-        return outputs
+        return conv_outputs(self.backbone.feature_extractor.conv_layers, waveforms)
 
     def forward_encoder(self, x: Tensor) -> list[Tensor]:
         """Last conv block's output (B, T, C) -> the transformer's input and each block's

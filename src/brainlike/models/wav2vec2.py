@@ -14,6 +14,15 @@ from brainlike.models.configs import Wav2Vec2Config
 from brainlike.models.geometry import LayerGeometry, conv_geometry
 
 
+
+def conv_outputs(conv_layers, waveforms: Tensor) -> list[Tensor]:
+    """Each of torchaudio's feature-extractor blocks' outputs, (batch, frames, channels)."""
+    x, outputs = waveforms.unsqueeze(1), []
+    for block in conv_layers:
+        x, _ = block(x, None)
+        outputs.append(x.transpose(1, 2))
+    return outputs
+
 class Wav2Vec2(nn.Module):
     """A wav2vec 2.0 backbone (feature encoder + transformer) exposing all its layers."""
 
@@ -46,11 +55,7 @@ class Wav2Vec2(nn.Module):
 
     def forward_conv(self, waveforms: Tensor) -> list[Tensor]:
         """Outputs of each convolutional block, each (batch, frames, channels)."""
-        x, outputs = waveforms.unsqueeze(1), []
-        for block in self.backbone.feature_extractor.conv_layers:
-            x, _ = block(x, None)
-            outputs.append(x.transpose(1, 2))
-        return outputs
+        return conv_outputs(self.backbone.feature_extractor.conv_layers, waveforms)
 
     def frontend(self, waveforms: Tensor) -> Tensor:
         """The raw waveform is the convolutions' input: nothing to compute before them."""
