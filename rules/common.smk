@@ -15,6 +15,15 @@ wildcard_constraints:
     **WILDCARDS,
 
 
+def settings(*parts):
+    """A params entry that reruns a rule's jobs when the named settings change."""
+
+    def of(wildcards):
+        return PLAN.settings(parts, wildcards)
+
+    return of
+
+
 def all_targets(wildcards):
     return PLAN.all_targets()
 

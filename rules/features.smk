@@ -8,6 +8,7 @@ rule features:
     output:
         directory(P.MODEL_FEATURES),
     params:
+        settings=settings("features", "dataset", "model"),
         spec=PLAN.features,
         dataset=listening_dataset,
         files=feature_files,

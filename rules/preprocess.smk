@@ -7,6 +7,7 @@ rule stimulus_parquet:
     output:
         P.STIMULUS,
     params:
+        settings=settings("dataset"),
         dataset=listening_dataset,
         root=listening_raw,
     log:
@@ -23,6 +24,7 @@ rule vertices_parquet:
     output:
         P.VERTICES,
     params:
+        settings=settings("dataset"),
         dataset=listening_dataset,
         root=listening_raw,
         atlas=listening_atlas,
@@ -42,6 +44,7 @@ rule responses_parquet:
     output:
         directory(P.LISTENER),
     params:
+        settings=settings("dataset"),
         dataset=listening_dataset,
         root=listening_raw,
         files=listener_files,
@@ -61,6 +64,7 @@ rule groundtruth_parquet:
     output:
         P.GROUNDTRUTH,
     params:
+        settings=settings("dataset"),
         dataset=listening_dataset,
         root=listening_raw,
     log:
@@ -77,6 +81,7 @@ rule corpus_parquet:
     output:
         directory(P.SHARDS),
     params:
+        settings=settings("corpus"),
         corpus=corpus,
         root=corpus_raw,
     log:

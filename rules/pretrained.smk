@@ -13,6 +13,7 @@ rule fetch_pretrained:
     output:
         directory(P.PRETRAINED),
     params:
+        settings=settings("model"),
         spec=model_spec,
     wildcard_constraints:
         model=PLAN.pretrained_wildcard(hub_only=True),
@@ -35,6 +36,7 @@ rule import_pretrained:
         log=P.TRAINING_LOG,
         heldout=P.HELDOUT,
     params:
+        settings=settings("model"),
         spec=model_spec,
     wildcard_constraints:
         model=PLAN.pretrained_wildcard(),

@@ -8,6 +8,7 @@ rule phone_probe:
     output:
         P.PROBE,
     params:
+        settings=settings("probe", "model"),
         sources=result_sources,
         spec=PLAN.probe,
     log:

@@ -10,6 +10,7 @@ rule brain_scores:
         scores=P.BRAINSCORES,
         rois=P.ROISCORES,
     params:
+        settings=settings("scores"),
         sources=result_sources,
         spec=PLAN.scores,
         runs=run_files,
@@ -37,6 +38,7 @@ rule noise_ceilings:
     output:
         P.CEILINGS,
     params:
+        settings=settings("scores", "dataset"),
         sources=data_sources,
         spec=PLAN.scores,
         runs=run_files,
@@ -59,6 +61,7 @@ rule summary:
     output:
         P.SUMMARY,
     params:
+        settings=settings("scores"),
         sources=result_sources,
         spec=PLAN.scores,
     log:

@@ -6,6 +6,7 @@ rule simulate_listening:
     output:
         record=P.LISTENING_SOURCE,
     params:
+        settings=settings("dataset"),
         dataset=listening_dataset,
         seed=PLAN.seed,
     log:
@@ -26,6 +27,7 @@ rule simulate_corpus:
     output:
         record=P.CORPUS_SOURCE,
     params:
+        settings=settings("corpus"),
         corpus=corpus,
         seed=PLAN.seed,
     log:

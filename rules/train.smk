@@ -12,6 +12,7 @@ rule train_model:
         log=P.TRAINING_LOG,
         heldout=P.HELDOUT,
     params:
+        settings=settings("model"),
         spec=model_spec,
         state=P.TRAINING_STATE,
     log:

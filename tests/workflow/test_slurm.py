@@ -27,8 +27,9 @@ PROFILE = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
 TRAINED = "wav2vec2-en"
 TARGETS = [f"results/brainscores/narratives-sim/{TRAINED}.parquet",
            "results/brainscores/narratives-sim/spectrogram.parquet"]
-REUSED = ["data", ".snakemake", "config", "config.yaml", "Snakefile", "rules", "workflow_scripts", "envs",
-          "report", "profiles", "models", "features", "results", "logs", "benchmarks"]
+#: What the retraining and rescoring read from the small run: its data and Snakemake's records.
+REUSED = ["data", ".snakemake", "config", "config.yaml", "Snakefile", "rules",
+          "workflow_scripts", "envs", "report"]
 #: The profile's GPU rules; every other rule must not ask for a GPU.
 GPU_RULES = {"train_model", "features", "brain_scores", "phone_probe"}
 BASELINES = {"spectrogram", "phonemes", "words"}

@@ -81,7 +81,7 @@ def test_rebuilding_one_target_reruns_only_its_job(small_run: Path) -> None:
     counts = job_counts(snakemake(small_run, "--cores", "1", "-n", "--quiet", "rules"))
     assert counts.get("brain_scores") and counts.get("noise_ceilings"), counts
     assert set(counts) <= {"brain_scores", "noise_ceilings", "summary", "brain_score_figures",
-                           "comparison_figures", "all", "total"}, counts
+                           "comparison_figures", "provenance", "all", "total"}, counts
 
 
 def test_report_has_the_figures(small_run: Path) -> None:
@@ -207,3 +207,25 @@ def test_one_brain_score_file_plans_only_what_it_needs(tmp_path: Path) -> None:
     for absent in ("train_model", "noise_ceilings", "summary", "corpus_parquet",
                    "simulate_corpus"):
         assert absent not in counts, counts
+
+
+def test_a_changed_setting_reruns_the_jobs_that_read_it(small_run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    workdir = tmp_path / "wf"
+    for name in ("data", ".snakemake", "config", "config.yaml", "Snakefile", "rules",
+                 "workflow_scripts", "envs", "report", "models", "features", "results"):
+        src = small_run / name
+        (shutil.copytree(src, workdir / name, symlinks=True) if src.is_dir()
+         else shutil.copy2(src, workdir / name))
+    target = "results/brainscores/narratives-sim/spectrogram.parquet"
+    assert "total" not in job_counts(snakemake(workdir, "-n", target))
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config["scores"]["permutations"] = 150
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    counts = job_counts(snakemake(workdir, "-n", target))
+    assert counts.get("brain_scores") == 1 and "features" not in counts, counts
+    config["features"]["scaling"] = "minmax"
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    counts = job_counts(snakemake(workdir, "-n", target))
+    assert counts.get("features") == 1 and counts.get("brain_scores") == 1, counts

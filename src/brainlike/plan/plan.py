@@ -7,6 +7,7 @@ comes from :mod:`brainlike.plan.paths`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -388,6 +389,29 @@ class Plan:
             out.append(paths.CEILINGS.path(dataset=name))
         out += [p for p in self.probe_targets()]
         return list(dict.fromkeys(out))
+
+    def settings(self, parts: tuple[str, ...], wildcards) -> str:
+        """The settings a job depends on, as text: Snakemake reruns a job whose params
+        changed, but only params it can write down (builtins), not the typed specs.
+
+        parts: ``features``, ``scores``, ``probe`` (sections), ``dataset``/``corpus`` (the
+        wildcard's dataset, its subject selection aside: the files a job reads track that),
+        ``model`` (the wildcard's model spec; None for a baseline).
+        """
+        chosen: dict[str, object] = {}
+        for part in parts:
+            if part in ("features", "scores", "probe"):
+                chosen[part] = getattr(self, part)
+            elif part == "dataset":
+                chosen[part] = dataclasses.replace(self.listening[wildcards.dataset],
+                                                   subjects=(), exclude=())
+            elif part == "corpus":
+                chosen[part] = self.corpora[wildcards.corpus]
+            elif part == "model":
+                chosen[part] = self.models.get(wildcards.model)
+            else:
+                raise ValueError(f"unknown settings part {part!r}")
+        return repr(chosen)
 
     def training_logs(self) -> list[str]:
         return [paths.TRAINING_LOG.path(model=m) for m in self.target_models]
