@@ -67,10 +67,10 @@ def _mask_of(vertices: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def run(ds: ListeningDataset, root: Path, subject: str, story: str, vertices: Path,
         out: Path) -> dict:
     """responses/1 for one section's run: masked voxels, checked against the audio and TR."""
-    relative = _run_path(ds, root, subject, story)
-    path = root / relative
     language, section = lpp.parse_story(story)
     run_label = lpp.section_runs(root, subject, ds.sections)[section]
+    relative = lpp.bold(subject, run_label)
+    path = root / relative
     tr = volumes.read_tr(root / lpp.sidecar(subject, run_label), path)
     if abs(tr - ds.tr) > volumes.TR_TOLERANCE_S:
         raise InputError(root / lpp.sidecar(subject, run_label), f"RepetitionTime {tr:g} s, "
