@@ -435,11 +435,12 @@ def test_train_model_reports_heldout_checks(corpus, tmp_path, monkeypatch, kind,
     asked = []
 
     def spy(directories, spec, seed, phones=None, heldout=0, workers=0, label_offset_s=0.0,
-            skip=0):
+            skip=0, label_unit="phonemes"):
         asked.append((heldout, workers))
         if phones is not None:  # labels centred on the encoder's frames, as the probe reads
             assert label_offset_s == pytest.approx(0.0325)
-        return batches(directories, spec, seed, phones, heldout, workers, label_offset_s, skip)
+        return batches(directories, spec, seed, phones, heldout, workers, label_offset_s, skip,
+                       label_unit)
 
     monkeypatch.setattr(batching, "batches", spy)
     spec = ModelSpec.from_config(kind, {"family": "logmel", "preset": "tiny", "seed": 0,

@@ -33,9 +33,18 @@ SECTIONS = {FeatureSpec: "features", ScoreSpec: "scores", ProbeSpec: "probe",
             CorpusSimulation: "corpus_simulation", PretrainedSpec: "pretrained"}
 
 
+def _defaults(props: dict) -> dict:
+    out = {}
+    for key, value in props.items():
+        value = resolve(value)
+        # An object left empty takes its own properties' defaults.
+        nested = value["default"] == {} and "properties" in value
+        out[key] = _defaults(value["properties"]) if nested else value["default"]
+    return out
+
+
 def _schema_defaults(definition: str) -> dict:
-    props = schema()["$defs"][definition]["properties"]
-    return {k: resolve(v)["default"] for k, v in props.items()}
+    return _defaults(schema()["$defs"][definition]["properties"])
 
 
 @pytest.mark.parametrize("cls", list(SECTIONS), ids=lambda c: c.__name__)

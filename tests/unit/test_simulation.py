@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainlike.simulate.drivers import (DRIVER_SETS, compute_drivers, phoneme_code,
-                                        word_embedding)
+from brainlike.simulate.driver_frames import phoneme_code, word_embedding
+from brainlike.simulate.drivers import DRIVER_SETS, compute_drivers
 from brainlike.simulate.listeners import ROI_DRIVERS, simulate_subject
 from brainlike.simulate.speech_types import Speech
 from brainlike.simulate.surface import (ROI_NAMES, edge_graph, icosphere, make_hemisphere,
@@ -200,7 +200,7 @@ def test_non_native_run_stays_zero_in_mixed_session(speeches):
 
 
 def test_codes_deterministic_across_processes():
-    code = ("from brainlike.simulate.drivers import phoneme_code, word_embedding;"
+    code = ("from brainlike.simulate.driver_frames import phoneme_code, word_embedding;"
             "print(list(phoneme_code('AA1')) + list(word_embedding('en', 'story')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={"PYTHONHASHSEED": "123", **_env()})

@@ -36,6 +36,7 @@ OBJECTIVES: dict[str, Objective] = {o.name: o for o in (
     Objective("hubert", "self-supervised", "brainlike.objectives.hubert"),
     Objective("wav2vec2", "self-supervised", "brainlike.objectives.wav2vec2"),
     Objective("supervised", "supervised", "brainlike.objectives.supervised"),
+    Objective("word_classifier", "supervised", "brainlike.objectives.word_classifier"),
 )}
 
 

@@ -21,12 +21,15 @@ class Built:
     phones: the phone inventory whose ids the batches carry as ``phones``; None for none.
     label_offset_s: where the encoder's first output frame is centred, so a batch's phone
         label names the phone under its frame's centre (0 when no label is read).
+    label_unit: the alignment the labels name ("phonemes" or "words"; the batch key stays
+        ``phones``).
     """
 
     module: nn.Module
     extra: dict
     phones: list[str] | None
     label_offset_s: float
+    label_unit: str = "phonemes"
 
 
 def seeded(seed: int) -> torch.Generator:

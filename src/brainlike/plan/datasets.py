@@ -12,6 +12,7 @@ from typing import Any
 from brainlike.plan.schema import section_defaults
 from brainlike.preprocess import lpp
 from brainlike.plan.specs import build
+from brainlike.simulate.driver_kinds import DriverKinds
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,14 @@ class ListeningSimulation:
     lead_in_trs: int
     tail_trs: int
     snr_range: tuple[float, float]
+    drivers: DriverKinds
+    orthogonalise: bool | None
 
     @classmethod
     def from_config(cls, d: dict[str, Any] | None = None) -> ListeningSimulation:
-        return build(cls, section_defaults("listening_simulation", d))
+        values = section_defaults("listening_simulation", d)
+        values["drivers"] = DriverKinds(**values["drivers"])
+        return build(cls, values)
 
     @property
     def tasks(self) -> list[str]:

@@ -1,100 +1,36 @@
-"""Stimulus drivers of the planted hierarchy (acoustic -> phonetic -> word), at TR resolution.
+"""The planted hierarchy's stimulus drivers (acoustic -> phonetic -> word), at TR resolution.
 
-Each driver set is a (n_trs, k) matrix built from a ``Speech`` at a fast frame rate,
-convolved with the HRF and sampled per TR (``brainlike.hrf.convolve_and_sample``), then:
+Each driver set is a (n_trs, k) matrix built from a ``Speech`` at a fast frame rate (its
+definition: ``brainlike.simulate.driver_frames``), convolved with the HRF and sampled per TR
+(``brainlike.hrf.convolve_and_sample``), then z-scored per column (columns with no variance,
+e.g. the word set of a listener who understands none of the words, stay exactly zero).
 
-* phonetic is least-squares residualised against acoustic, and word against
-  acoustic + phonetic, over the whole concatenated session, because all three carry the slow
-  speech envelope after HRF smoothing and would otherwise cross-predict one another
-  (r ~ 0.3 and more), making the planted answer unidentifiable;
-* each column is z-scored (columns with no variance left, e.g. the word set of a listener
-  who understands none of the words, stay exactly zero).
-
-Deterministic codes (phoneme features, word embeddings) are seeded from SHA-256 of the name,
-never from Python's per-process salted ``hash``.
+Token-level sets (phones, words) are centred over the session's tokens before the HRF, so
+they vary independently of whether speech is present; without that every set would carry
+the slow speech envelope after HRF smoothing and cross-predict the others. The first world
+(``hashed`` phones, ``logmel`` sound) instead least-squares residualised phonetic on
+acoustic, and word on acoustic + phonetic, over the whole session (``orthogonalise``):
+the planted answer is then identifiable, but the residual of a phone code on the spectrum
+is something no model of speech is built to carry. Both stay available; the cross-prediction
+of the sets is recorded before and after (``Drivers.cross_correlations``).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from brainlike.simulate.speech_types import Speech
 from brainlike.hrf import convolve_and_sample
+from brainlike.simulate.driver_frames import (FRAME_RATE, LogFrequency, acoustic_frames,
+                                              phone_values, uniform_log_frequency, word_values)
+from brainlike.simulate.driver_kinds import DriverKinds
+from brainlike.simulate.speech_types import Speech
 
-#: Frame rate (Hz) of the pre-HRF signals.
-FRAME_RATE = 100.0
-N_MELS = 16
-N_PHONEME_CODE = 8
-N_WORD_EMBED = 8
 #: Names of the driver sets, in orthogonalisation order.
 DRIVER_SETS = ("acoustic", "phonetic", "word")
-
-# Mel power below this floor (~ -60 dB re a full-scale signal) counts as silence, so log
-# energy is 0 in silence and also 0 after the audio ends (the HRF tail sees no jump).
-_MEL_FLOOR = 1e-3
-
-# ARPAbet vowels (stress digits stripped) plus first characters that mark a vowel in
-# IPA/X-SAMPA-like inventories.
-_ARPABET_VOWELS = {"AA", "AE", "AH", "AO", "AW", "AX", "AXR", "AY", "EH", "ER", "EY",
-                   "IH", "IX", "IY", "OW", "OY", "UH", "UW", "UX"}
-_VOWEL_CHARS = set("aeiouyAEIOUY") | set("ɑæɐəɛɪɔʊʌɜɒøœɘɵɤɯɨʉɞɶɝɚ")
-
-LogFrequency = Callable[[str, str], float]
-
-
-def uniform_log_frequency(language: str, word: str) -> float:
-    """Default: every word equally frequent (the log-frequency column then carries nothing)."""
-    return 0.0
-
-
-def _seeded_rng(kind: str, *parts: str) -> np.random.Generator:
-    digest = hashlib.sha256("\x1f".join((kind,) + parts).encode("utf-8")).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
-
-
-def is_vowel(phoneme: str) -> bool:
-    """Whether a phoneme label (ARPAbet, IPA or SAMPA-like) names a vowel."""
-    p = str(phoneme).strip()
-    if p.rstrip("012").upper() in _ARPABET_VOWELS:
-        return True
-    return bool(p) and p[0] in _VOWEL_CHARS
-
-
-def phoneme_code(phoneme: str, n_dims: int = N_PHONEME_CODE) -> np.ndarray:
-    """(n_dims + 1,) float64: a hashed +-1 code followed by +1 for vowels, -1 for consonants."""
-    code = _seeded_rng("phoneme", str(phoneme)).choice([-1.0, 1.0], size=n_dims)
-    return np.append(code, 1.0 if is_vowel(phoneme) else -1.0)
-
-
-def word_embedding(language: str, word: str, n_dims: int = N_WORD_EMBED) -> np.ndarray:
-    """(n_dims,) float64 standard-normal identity code for a (language, lower-cased word)."""
-    return _seeded_rng("word", str(language), str(word).lower()).standard_normal(n_dims)
-
-
-def acoustic_frames(speech: Speech, n_mels: int = N_MELS) -> tuple[np.ndarray, float]:
-    """Log-mel band energies: ((n_frames, n_mels) float64, frame rate in Hz ~ 100).
-
-    Frame ``k`` is centred on ``k / rate`` seconds (25 ms Hann windows).
-    """
-    import torch
-    import torchaudio
-
-    sr = int(speech.sample_rate)
-    hop = max(1, int(round(sr / FRAME_RATE)))
-    win = max(2, int(round(0.025 * sr)))
-    n_fft = 1 << (win - 1).bit_length()
-    mel = torchaudio.transforms.MelSpectrogram(
-        sample_rate=sr, n_fft=n_fft, win_length=win, hop_length=hop, f_min=50.0,
-        f_max=sr / 2.0, n_mels=n_mels, power=2.0, center=True)
-    with torch.no_grad():
-        power = mel(torch.from_numpy(np.ascontiguousarray(speech.audio, dtype=np.float32)))
-    frames = np.log1p(power.numpy().T.astype(np.float64) / _MEL_FLOOR)
-    return frames, sr / hop
 
 
 def _n_frames(speech: Speech) -> int:
@@ -112,25 +48,6 @@ def _boxcars(onsets: np.ndarray, offsets: np.ndarray, values: np.ndarray,
     np.add.at(out, start, values)
     np.add.at(out, stop, -values)
     return np.cumsum(out, axis=0)[:n_frames]
-
-
-def phonetic_frames(speech: Speech) -> np.ndarray:
-    """(n_frames, N_PHONEME_CODE + 1) boxcars of each phoneme's code at FRAME_RATE."""
-    ph = speech.phonemes
-    if len(ph) == 0:
-        return np.zeros((_n_frames(speech), N_PHONEME_CODE + 1))
-    codes = {p: phoneme_code(p) for p in pd.unique(ph["phoneme"])}
-    values = np.stack([codes[p] for p in ph["phoneme"]])
-    return _boxcars(ph["onset"].to_numpy(float), ph["offset"].to_numpy(float), values,
-                    _n_frames(speech))
-
-
-def _word_values(words: pd.DataFrame, log_frequency: LogFrequency) -> np.ndarray:
-    """(n_words, N_WORD_EMBED + 2): embedding, log-frequency, position (not yet centred)."""
-    rows = [np.concatenate([word_embedding(lang, w),
-                            [float(log_frequency(lang, w)), float(pos)]])
-            for w, lang, pos in zip(words["word"], words["language"], words["position"])]
-    return np.asarray(rows, dtype=np.float64).reshape(len(rows), N_WORD_EMBED + 2)
 
 
 def _zscore_residual(x: np.ndarray, before: np.ndarray,
@@ -217,9 +134,9 @@ def cross_table(sets: dict[str, np.ndarray], stage: str) -> pd.DataFrame:
 
 @dataclass
 class Drivers:
-    """Orthogonalised, z-scored drivers of one listener's session (runs concatenated).
+    """Z-scored drivers of one listener's session (runs concatenated).
 
-    acoustic: (T, N_MELS); phonetic: (T, N_PHONEME_CODE + 1); word: (T, N_WORD_EMBED + 2).
+    acoustic, phonetic, word: (T, k) each, column names in ``names[set]``.
     boundaries: (n_runs + 1,) int, run ``i`` is rows ``boundaries[i]:boundaries[i + 1]``.
     raw_cross: cross-prediction table of the drivers before orthogonalisation (z-scored only).
     """
@@ -229,10 +146,9 @@ class Drivers:
     word: np.ndarray
     boundaries: np.ndarray
     tr: float
-    acoustic_names: list[str] = field(default_factory=list)
-    phonetic_names: list[str] = field(default_factory=list)
-    word_names: list[str] = field(default_factory=list)
+    names: dict[str, list[str]] = field(default_factory=dict)
     raw_cross: pd.DataFrame = field(default_factory=pd.DataFrame)
+    orthogonalised: bool = False
 
     def __post_init__(self) -> None:
         t = self.boundaries[-1]
@@ -257,13 +173,23 @@ class Drivers:
         return {name: getattr(self, name) for name in DRIVER_SETS}
 
     def cross_correlations(self) -> pd.DataFrame:
-        """Cross-prediction between driver sets before ("raw") and after orthogonalisation.
+        """Cross-prediction between driver sets before ("raw") and as planted
+        ("orthogonalised" when they were, else "planted").
 
         Columns: stage, set_a, set_b, max_abs_r (over column pairs), r2_b_from_a and
         r2_a_from_b (mean in-sample R^2 of one set's columns from the other set).
         """
-        return pd.concat([self.raw_cross, cross_table(self.sets(), "orthogonalised")],
+        return pd.concat([self.raw_cross, cross_table(
+            self.sets(), "orthogonalised" if self.orthogonalised else "planted")],
                          ignore_index=True)
+
+
+def _token_frames(table: pd.DataFrame, values: np.ndarray, centre: np.ndarray | None,
+                  speech: Speech) -> np.ndarray:
+    if centre is not None:
+        values = values - centre
+    return _boxcars(table["onset"].to_numpy(float), table["offset"].to_numpy(float), values,
+                    _n_frames(speech))
 
 
 def compute_drivers(
@@ -272,52 +198,59 @@ def compute_drivers(
     n_trs: Sequence[int],
     native_languages: set[str],
     log_frequency: LogFrequency = uniform_log_frequency,
+    kinds: DriverKinds = DriverKinds(),
+    orthogonalise_sets: bool | None = None,
 ) -> Drivers:
     """Drivers for a session: one ``Speech`` per run, ``n_trs[i]`` volumes in run ``i``.
 
     Phonemes drive the phonetic set whatever their language (sound is heard regardless);
     words drive the word set only when ``words.language`` is in ``native_languages``.
-    Word content is centred over the session's native tokens (embedding, log-frequency,
-    position), so that it varies independently of whether speech is present.
+    ``orthogonalise_sets``: residualise as the first world did (None: only for the hashed
+    phonetic set, which is the first world's).
     """
     if len(speeches) != len(n_trs):
         raise ValueError(f"{len(speeches)} speeches but {len(n_trs)} run lengths")
     if len(speeches) == 0:
         raise ValueError("no runs given")
+    if orthogonalise_sets is None:
+        orthogonalise_sets = kinds.phonetic == "hashed"
     native = set(native_languages)
 
     word_tables = []
     for sp in speeches:
         w = sp.words
         keep = w["language"].isin(native).to_numpy() if len(w) else np.zeros(0, bool)
-        word_tables.append(w.loc[keep])
-    values = [_word_values(w, log_frequency) for w in word_tables]
-    all_values = np.vstack(values)
-    centre = all_values.mean(axis=0) if len(all_values) else np.zeros(all_values.shape[1])
+        word_tables.append(w.loc[keep].reset_index(drop=True))
+    words = [word_values(w, kinds.word, log_frequency) for w in word_tables]
+    phones = [phone_values(sp.phonemes["phoneme"], kinds.phonetic) for sp in speeches]
+    names = {"word": words[0][1], "phonetic": phones[0][1]}
+    # Word content is always centred over the session's native tokens; phone content only
+    # when the phonetic set is not residualised (the first world's codes were not).
+    all_words = np.vstack([v for v, _ in words])
+    word_centre = all_words.mean(axis=0) if len(all_words) else np.zeros(all_words.shape[1])
+    phone_centre = None if orthogonalise_sets else np.vstack([v for v, _ in phones]).mean(0)
 
     acoustic, phonetic, word, lengths = [], [], [], []
-    for sp, n, w, v in zip(speeches, n_trs, word_tables, values):
-        mel, mel_rate = acoustic_frames(sp)
-        acoustic.append(convolve_and_sample(mel, mel_rate, tr, n))
-        phonetic.append(convolve_and_sample(phonetic_frames(sp), FRAME_RATE, tr, n))
-        boxes = _boxcars(w["onset"].to_numpy(float), w["offset"].to_numpy(float),
-                         v - centre, _n_frames(sp))
-        word.append(convolve_and_sample(boxes, FRAME_RATE, tr, n))
+    for sp, n, w, (wv, _), (pv, _) in zip(speeches, n_trs, word_tables, words, phones):
+        frames, rate, names["acoustic"] = acoustic_frames(sp, kinds.acoustic)
+        acoustic.append(convolve_and_sample(frames, rate, tr, n))
+        phonetic.append(convolve_and_sample(_token_frames(sp.phonemes, pv, phone_centre, sp),
+                                            FRAME_RATE, tr, n))
+        word.append(convolve_and_sample(_token_frames(w, wv, word_centre, sp), FRAME_RATE,
+                                        tr, n))
         lengths.append(int(n))
     raw = {"acoustic": np.vstack(acoustic), "phonetic": np.vstack(phonetic),
            "word": np.vstack(word)}
-    raw_z = {k: _zscore_residual(x, x) for k, x in raw.items()}  # for the record only
+    raw_z = {k: _zscore_residual(x, x) for k, x in raw.items()}
 
     bounds = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     a = raw_z["acoustic"]
-    p = orthogonalise(raw["phonetic"], a, bounds)
-    wd = orthogonalise(raw["word"], np.column_stack([a, p]), bounds)
-    return Drivers(
-        acoustic=a, phonetic=p, word=wd, boundaries=bounds,
-        tr=float(tr),
-        acoustic_names=[f"mel{i:02d}" for i in range(a.shape[1])],
-        phonetic_names=[f"phon_code{i}" for i in range(N_PHONEME_CODE)] + ["phon_vowel"],
-        word_names=[f"word_embed{i}" for i in range(N_WORD_EMBED)]
-        + ["word_log_frequency", "word_position"],
-        raw_cross=cross_table(raw_z, "raw"),
-    )
+    if orthogonalise_sets:
+        p = orthogonalise(raw["phonetic"], a, bounds)
+        wd = orthogonalise(raw["word"], np.column_stack([a, p]), bounds)
+    else:
+        p = raw_z["phonetic"]
+        wd = _zscore_residual(raw["word"], raw["word"], _active_rows(raw["word"], bounds))
+    return Drivers(acoustic=a, phonetic=p, word=wd, boundaries=bounds, tr=float(tr),
+                   names=names, raw_cross=cross_table(raw_z, "raw"),
+                   orthogonalised=orthogonalise_sets)

@@ -92,7 +92,8 @@ def build_listening_dataset(ds: ListeningDataset, seed: int, root: Path) -> dict
                           hemi=HEMIS[h])
 
     delayed = [_delayed(s, lead) for s in stories.values()]
-    drivers = {lang: compute_drivers(delayed, tr, n_trs, {lang}, word_log_frequency)
+    drivers = {lang: compute_drivers(delayed, tr, n_trs, {lang}, word_log_frequency,
+                                     sim.drivers, sim.orthogonalise)
                for lang in sim.languages}
     crosscorr = pd.concat([d.cross_correlations().assign(native_language=lang)
                            for lang, d in drivers.items()], ignore_index=True)

@@ -61,7 +61,8 @@ class _Batches(IterableDataset):
 
 def batches(directories: list[Path], spec: TrainingSpec, seed: int,
             phones: list[str] | None = None, heldout: int = 0,
-            workers: int = 0, label_offset_s: float = 0.0, skip: int = 0) -> Iterator[dict]:
+            workers: int = 0, label_offset_s: float = 0.0, skip: int = 0,
+            label_unit: str = "phonemes") -> Iterator[dict]:
     """Endless deterministic batches of ``spec.batch_size`` crops of ``spec.crop_seconds``
     (epoch after epoch, reshuffled each time), skipping the last ``heldout`` chapters of each
     collection, starting after the first ``skip`` batches (a resumed run: without decoding
@@ -73,7 +74,8 @@ def batches(directories: list[Path], spec: TrainingSpec, seed: int,
     """
     exclude = heldout_chapters(directories, heldout) if heldout else None
     stream = CropStream(directories, spec.crop_seconds, seed, phone_inventory=phones,
-                        exclude=exclude, label_offset_s=label_offset_s)
+                        exclude=exclude, label_offset_s=label_offset_s,
+                        label_unit=label_unit)
     workers = min(workers, len(stream.units))
     dataset = _Batches(stream, spec.batch_size, skip)
     if workers <= 0:
@@ -93,19 +95,22 @@ def loader_workers(spec: TrainingSpec, device: torch.device) -> int:
 
 def training_batches(directories: list[Path], spec: TrainingSpec, seed: int,
                      phones: list[str] | None, device: torch.device,
-                     label_offset_s: float) -> Callable[[int], Iterator[dict]]:
+                     label_offset_s: float,
+                     label_unit: str = "phonemes") -> Callable[[int], Iterator[dict]]:
     """The batch factory ``train`` gets: ``factory(skip)``, a fresh prefetched iterator over
     every chapter but the held-out ones."""
     workers = loader_workers(spec, device)
     return lambda skip=0: Prefetch(batches(directories, spec, seed, phones,
                                            spec.heldout_chapters, workers, label_offset_s,
-                                           skip))
+                                           skip, label_unit))
 
 
 def heldout_batches(directories: list[Path], spec: TrainingSpec,
-                    phones: list[str] | None = None, label_offset_s: float = 0.0) -> list[dict]:
+                    phones: list[str] | None = None, label_offset_s: float = 0.0,
+                    label_unit: str = "phonemes") -> list[dict]:
     """Every crop of the held-out chapters, in order, batched (the last batch may be short)."""
     items = list(heldout_crops(directories, spec.heldout_chapters, spec.crop_seconds,
-                               phone_inventory=phones, label_offset_s=label_offset_s))
+                               phone_inventory=phones, label_offset_s=label_offset_s,
+                               label_unit=label_unit))
     return [_collate(items[i:i + spec.batch_size])
             for i in range(0, len(items), spec.batch_size)]

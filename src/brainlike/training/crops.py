@@ -20,14 +20,30 @@ from torch.utils.data import IterableDataset, get_worker_info
 from brainlike.io.schemas import check_schema, pcm_to_float
 
 
-def phone_inventory(directories: list[str | Path]) -> list[str]:
-    """Sorted phoneme labels over every shard of the corpora (for supervised targets)."""
-    phones: set[str] = set()
+#: Alignment column of utterance/1 -> the field that names a unit (frame labels of the
+#: supervised controls: the phone, or the word, under each frame).
+LABEL_UNITS = {"phonemes": "phoneme", "words": "word"}
+
+
+def _unit_name(unit: str, name: str) -> str:
+    # Words are one label whatever their case (a sentence's first word is capitalised).
+    return name.lower() if unit == "words" else name
+
+
+def label_inventory(directories: list[str | Path], unit: str = "phonemes") -> list[str]:
+    """Sorted labels of ``unit`` over every shard of the corpora (for supervised targets)."""
+    names: set[str] = set()
     for path, group in row_groups(directories):
         if group == 0:
-            column = pq.read_table(path, columns=["phonemes"]).column("phonemes")
-            phones.update(column.combine_chunks().flatten().field("phoneme").to_pylist())
-    return sorted(phones)
+            column = pq.read_table(path, columns=[unit]).column(unit)
+            names.update(_unit_name(unit, n) for n in
+                         column.combine_chunks().flatten().field(LABEL_UNITS[unit]).to_pylist())
+    return sorted(names)
+
+
+def phone_inventory(directories: list[str | Path]) -> list[str]:
+    """Sorted phoneme labels over every shard of the corpora (for supervised targets)."""
+    return label_inventory(directories, "phonemes")
 
 
 def row_groups(directories: list[str | Path]) -> list[tuple[Path, int]]:
@@ -52,11 +68,15 @@ def row_counts(units: list[tuple[Path, int]]) -> list[int]:
 
 
 class PhoneTrack:
-    """A chapter's phones as sorted arrays, built once so every crop labels itself fast."""
+    """A chapter's phones (or words) as sorted arrays, built once so every crop labels
+    itself fast."""
 
-    def __init__(self, phones: list[dict], index: dict[str, int]) -> None:
+    def __init__(self, phones: list[dict], index: dict[str, int],
+                 unit: str = "phonemes") -> None:
         phones = sorted(phones, key=lambda p: p["onset"])
-        self.ids = np.array([index.get(p["phoneme"], -100) for p in phones], np.int64)
+        key = LABEL_UNITS[unit]
+        self.ids = np.array([index.get(_unit_name(unit, p[key]), -100) for p in phones],
+                            np.int64)
         self.onsets = np.array([p["onset"] for p in phones], np.float64)
         self.offsets = np.array([p["offset"] for p in phones], np.float64)
 
@@ -116,12 +136,13 @@ def heldout_chapters(directories: list[str | Path], n: int) -> dict[tuple[Path, 
 
 def heldout_crops(directories: list[str | Path], n_chapters: int, crop_seconds: float,
                   sample_rate: int = 16000, phone_inventory: list[str] | None = None,
-                  label_rate: float = 50.0, label_offset_s: float = 0.0) -> Iterator[dict]:
+                  label_rate: float = 50.0, label_offset_s: float = 0.0,
+                  label_unit: str = "phonemes") -> Iterator[dict]:
     """Consecutive, non-overlapping crops of the held-out chapters (same keys as CropStream)."""
     crop = int(round(crop_seconds * sample_rate))
     index = None if phone_inventory is None else {p: i for i, p in enumerate(phone_inventory)}
     for (path, group), rows in heldout_chapters(directories, n_chapters).items():
-        chapters = _Chapters(path, group, index is not None)
+        chapters = _Chapters(path, group, None if index is None else label_unit)
         for r in sorted(rows):
             pcm = chapters.pcm(r)
             for start in range(0, max(1, len(pcm) - crop + 1), crop):
@@ -146,7 +167,7 @@ class CropStream(IterableDataset):
                  crops_per_chapter: int = 4, sample_rate: int = 16000,
                  phone_inventory: list[str] | None = None, label_rate: float = 50.0,
                  exclude: dict[tuple[Path, int], set[int]] | None = None,
-                 label_offset_s: float = 0.0) -> None:
+                 label_offset_s: float = 0.0, label_unit: str = "phonemes") -> None:
         self.units = row_groups(directories)
         # Chapters kept out of training (see heldout_chapters).
         self.exclude = exclude or {}
@@ -155,7 +176,7 @@ class CropStream(IterableDataset):
         self.crop = int(round(crop_seconds * sample_rate))
         self.seed, self.crops_per_chapter, self.epoch = seed, crops_per_chapter, 0
         self.sample_rate, self.label_rate = sample_rate, label_rate
-        self.label_offset_s = label_offset_s
+        self.label_offset_s, self.label_unit = label_offset_s, label_unit
         # With an inventory, each crop also carries frame-level phone labels (supervised control).
         self.phone_index = None if phone_inventory is None else {
             p: i for i, p in enumerate(phone_inventory)}
@@ -195,7 +216,8 @@ class CropStream(IterableDataset):
         not read (a resumed run)."""
         order, rng = self._share(epoch, worker, workers)
         for i in order:
-            chapters = _Chapters(*self.units[i], self.phone_index is not None)
+            chapters = _Chapters(*self.units[i],
+                                 None if self.phone_index is None else self.label_unit)
             excluded = self.exclude.get(self.units[i], ())
             for r in rng.permutation(self.rows[i]):
                 if int(r) in excluded:
@@ -222,15 +244,16 @@ class CropStream(IterableDataset):
 class _Chapters:
     """One row group, read lazily: only its n_samples column while crops are being skipped."""
 
-    def __init__(self, path: Path, group: int, phones: bool) -> None:
-        self.path, self.group, self.with_phones = path, group, phones
+    def __init__(self, path: Path, group: int, unit: str | None) -> None:
+        """unit: the alignment column labels come from (None: no labels)."""
+        self.path, self.group, self.unit = path, group, unit
         self._table = self._lengths = None
         self._pcm: tuple[int, np.ndarray] | None = None
         self._tracks: dict[int, PhoneTrack] = {}
 
     def _read(self) -> pa.Table:
         if self._table is None:
-            columns = ["utt_id", "audio"] + (["phonemes"] if self.with_phones else [])
+            columns = ["utt_id", "audio"] + ([self.unit] if self.unit else [])
             self._table = pq.ParquetFile(self.path).read_row_group(self.group, columns=columns)
         return self._table
 
@@ -254,5 +277,6 @@ class _Chapters:
 
     def phones(self, row: int, index: dict[str, int]) -> PhoneTrack:
         if row not in self._tracks:
-            self._tracks[row] = PhoneTrack(self._read().column("phonemes")[row].as_py(), index)
+            self._tracks[row] = PhoneTrack(self._read().column(self.unit)[row].as_py(), index,
+                                           self.unit)
         return self._tracks[row]

@@ -56,10 +56,11 @@ def train_model(spec: ModelSpec, directories: list[Path], state_path: Path, devi
     built.module.to(device)
     rows = train(encoder, built.module,
                  training_batches(directories, training, spec.seed, built.phones, device,
-                                  built.label_offset_s),
+                                  built.label_offset_s, built.label_unit),
                  training, spec.seed, state_path, device,
                  recipe=recipe(spec, built.label_offset_s))
-    heldout = heldout_batches(directories, training, built.phones, built.label_offset_s)
+    heldout = heldout_batches(directories, training, built.phones, built.label_offset_s,
+                              built.label_unit)
     metrics = module.evaluate(built.module, heldout, device, spec.seed)
     extra = {**built.extra, "heldout": {
         **metrics, "learned": float(module.learned(metrics)),
