@@ -1,9 +1,12 @@
 """Baseline feature sets that need no model: the sound, the phonemes, the words.
 
 They bracket the models from below and each targets one level of the hierarchy:
-``spectrogram`` (log-mel energy), ``phonemes`` (phoneme identity), ``words`` (word onsets,
-frequency, length, position in the sentence). Columns must be identical across the stories
-of a dataset, so phoneme inventory and word frequencies are computed over all its stories.
+``spectrogram`` (log-mel energy), ``phonemes`` (phoneme identity), ``articulatory`` (each
+phone's articulatory features, ``brainlike.features.articulatory``), ``words`` (word onsets,
+frequency, length, position in the sentence) and ``semantic`` (the simulated world's concept
+vectors, log frequency and contextual surprisal: ``brainlike.features.semantic``). Columns
+must be identical across the stories of a dataset, so phoneme inventory and word frequencies
+are computed over all its stories.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-BASELINES = ("spectrogram", "phonemes", "words")
+BASELINES = ("spectrogram", "phonemes", "articulatory", "words", "semantic")
 N_MELS = 40
 
 

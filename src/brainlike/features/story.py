@@ -53,18 +53,27 @@ def story_frames(kind: str, stimulus: Stimulus, others: list[Stimulus], spec: Fe
     if kind == "spectrogram":
         return {"spectrogram": baselines.spectrogram(stimulus.audio, stimulus.sample_rate,
                                                      spec.rate)}
-    if kind == "phonemes":
+    if kind in ("phonemes", "articulatory"):
         unphoned = [s.source or s.story for s in others if s.phonemes.empty]
         if unphoned:
             raise InputError(unphoned[0], f"no phone alignment ({len(unphoned)} of {len(others)} "
                              "stories lack one: their align.json words carry no 'phones'); the "
-                             "phonemes baseline needs phones: drop it from `baselines`")
+                             f"{kind} baseline needs phones: drop it from `baselines`")
+        if kind == "articulatory":
+            from brainlike.features.articulatory import articulatory_frames
+
+            return {kind: articulatory_frames(stimulus.phonemes, stimulus.duration, spec.rate)}
         inventory = baselines.phoneme_inventory([s.phonemes for s in others])
         return {"phonemes": baselines.phonemes(stimulus.phonemes, inventory, stimulus.duration,
                                                spec.rate)}
     if kind == "words":
         freq = baselines.word_frequencies([s.words for s in others])
         return {"words": baselines.words(stimulus.words, freq, stimulus.duration, spec.rate)}
+    if kind == "semantic":
+        from brainlike.features.semantic import semantic
+
+        return {kind: semantic(stimulus.words, stimulus.duration, spec.rate,
+                               stimulus.source or stimulus.story)}
     if model is None:
         raise ValueError(f"{kind!r} is not a baseline ({baselines.BASELINES}) and no model given")
     if stimulus.sample_rate != model.config.sample_rate:
