@@ -79,7 +79,7 @@ def test_default_config_plans_every_model_through_every_rule(tmp_path: Path) -> 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     models, baselines = len(config["models"]), len(config["baselines"])
     trained = sum(1 for spec in config["models"].values() if spec["training"])
-    assert counts["train_model"] == models and trained == 7
+    assert counts["train_model"] == models and trained == 8
     assert counts["features"] == models + baselines  # each writes all 6 stories
     assert counts["brain_scores"] == models + baselines  # each scores all 9 listeners
     assert counts["responses_parquet"] == 9  # a job per listener
