@@ -15,7 +15,7 @@ block, the GPT-2 ``hidden_states`` convention minus the final layer norm.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -25,61 +25,14 @@ from torch.nn import functional as F
 
 from brainlike.errors import InputError
 from brainlike.io.atomic import atomic_path
+# The config lives with the other families' (no torch), so the plan checks presets at parse time.
+from brainlike.models.configs import LM_PRESETS, CausalLMConfig  # noqa: F401  (re-exported)
 
 UNK, BOS = "<unk>", "<s>"
 #: Checkpoint ``family`` of a causal LM (the speech families: ``models.checkpoint``).
 FAMILY = "causal_lm"
-
-
-@dataclass(frozen=True)
-class CausalLMConfig:
-    """Architecture hyperparameters; stored in every checkpoint.
-
-    ``vocab_size`` is 0 in the presets: it comes from the training text's vocabulary
-    (``with_vocabulary``), so one preset serves every language.
-    """
-
-    vocab_size: int = 0
-    context: int = 1024  # most tokens (words and ``<s>``) one forward pass sees
-    embed_dim: int = 768
-    num_layers: int = 12
-    num_heads: int = 12
-    ff_dim: int = 3072
-    dropout: float = 0.1
-
-    def __post_init__(self) -> None:
-        if self.embed_dim % self.num_heads:
-            raise ValueError(f"embed_dim {self.embed_dim} must divide by num_heads "
-                             f"{self.num_heads}")
-        if self.context < 2 or self.num_layers < 1 or self.vocab_size < 0:
-            raise ValueError(f"need context >= 2, num_layers >= 1, vocab_size >= 0; found "
-                             f"{self.context}, {self.num_layers}, {self.vocab_size}")
-
-    @classmethod
-    def preset(cls, name: str) -> CausalLMConfig:
-        if name not in LM_PRESETS:
-            raise ValueError(f"unknown causal LM preset {name!r}; choose from "
-                             f"{sorted(LM_PRESETS)}")
-        return LM_PRESETS[name]
-
-    def with_vocabulary(self, vocab: Vocabulary) -> CausalLMConfig:
-        return replace(self, vocab_size=len(vocab))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> CausalLMConfig:
-        return cls(**d)
-
-
-LM_PRESETS: dict[str, CausalLMConfig] = {
-    # GPT-2 small's shape (the paper's model), 1024 positions of whole words.
-    "paper": CausalLMConfig(),
-    # Trains in CPU minutes on a simulated language; 32 words span three or four sentences.
-    "tiny": CausalLMConfig(context=32, embed_dim=128, num_layers=2, num_heads=4, ff_dim=512,
-                           dropout=0.0),
-}
+#: Where a checkpoint's ``extra`` keeps the vocabulary.
+VOCABULARY_KEY = "vocabulary"
 
 
 @dataclass(frozen=True)
@@ -303,20 +256,25 @@ def stream_features(model: CausalLM, tokens: Tensor, stride: int = 1,
 
 def save_lm(path: str | Path, model: CausalLM, vocab: Vocabulary,
             extra: dict | None = None) -> None:
-    """Write weights, config and vocabulary (plain types only: loads with weights_only)."""
+    """Write weights, config and vocabulary (plain types only: loads with weights_only).
+
+    The payload is :func:`brainlike.models.checkpoint.save`'s, the vocabulary kept in its
+    ``extra`` under ``vocabulary``: one checkpoint format for every family.
+    """
     if len(vocab) != model.config.vocab_size:
         raise ValueError(f"vocabulary of {len(vocab)} words for a model of "
                          f"{model.config.vocab_size}")
     payload = {"family": FAMILY, "config": model.config.to_dict(),
-               "vocabulary": vocab.to_dict(), "state_dict": model.state_dict(),
-               "extra": extra or {}}
+               "state_dict": model.state_dict(),
+               "extra": {**(extra or {}), VOCABULARY_KEY: vocab.to_dict()}}
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
 
 
 def load_lm(path: str | Path, map_location: str | torch.device = "cpu"
             ) -> tuple[CausalLM, Vocabulary, dict]:
-    """The model (eval mode), vocabulary and extra a ``save_lm`` checkpoint holds."""
+    """The model (eval mode), vocabulary and the rest of the extra a ``save_lm`` checkpoint
+    holds."""
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # a truncated or foreign file: say which
@@ -324,6 +282,10 @@ def load_lm(path: str | Path, map_location: str | torch.device = "cpu"
     if not isinstance(payload, dict) or payload.get("family") != FAMILY:
         found = payload.get("family") if isinstance(payload, dict) else type(payload).__name__
         raise InputError(path, f"expected a {FAMILY} checkpoint, found {found!r}")
+    extra = dict(payload.get("extra", {}))
+    if VOCABULARY_KEY not in extra:
+        raise InputError(path, f"a {FAMILY} checkpoint without its vocabulary")
+    vocab = Vocabulary.from_dict(extra.pop(VOCABULARY_KEY))
     model = CausalLM(CausalLMConfig.from_dict(payload["config"]))
     model.load_state_dict(payload["state_dict"])
-    return model.eval(), Vocabulary.from_dict(payload["vocabulary"]), payload.get("extra", {})
+    return model.eval(), vocab, extra

@@ -6,7 +6,8 @@ loading the models. Every checkpoint stores its model's config.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sized
+from dataclasses import asdict, dataclass, replace
 
 #: (channels, kernel, stride) of the seven convolutional blocks in the paper's BASE model.
 PAPER_CONV = ((512, 10, 5), (512, 3, 2), (512, 3, 2), (512, 3, 2), (512, 3, 2), (512, 2, 2),
@@ -161,14 +162,72 @@ class PretrainedConfig:
         return cls(**{**d, "conv_layers": tuple(tuple(c) for c in d["conv_layers"])})
 
 
+@dataclass(frozen=True)
+class CausalLMConfig:
+    """A word-level causal language model's architecture (:mod:`brainlike.models.causal_lm`);
+    stored in every checkpoint.
+
+    ``vocab_size`` is 0 in the presets: it comes from the training text's vocabulary
+    (``with_vocabulary``), so one preset serves every language.
+    """
+
+    vocab_size: int = 0
+    context: int = 1024  # most tokens (words and ``<s>``) one forward pass sees
+    embed_dim: int = 768
+    num_layers: int = 12
+    num_heads: int = 12
+    ff_dim: int = 3072
+    dropout: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.embed_dim % self.num_heads:
+            raise ValueError(f"embed_dim {self.embed_dim} must divide by num_heads "
+                             f"{self.num_heads}")
+        if self.context < 2 or self.num_layers < 1 or self.vocab_size < 0:
+            raise ValueError(f"need context >= 2, num_layers >= 1, vocab_size >= 0; found "
+                             f"{self.context}, {self.num_layers}, {self.vocab_size}")
+
+    @classmethod
+    def preset(cls, name: str) -> CausalLMConfig:
+        if name not in LM_PRESETS:
+            raise ValueError(f"unknown causal LM preset {name!r}; choose from "
+                             f"{sorted(LM_PRESETS)}")
+        return LM_PRESETS[name]
+
+    def with_vocabulary(self, vocab: Sized) -> CausalLMConfig:
+        """This config sized for ``vocab`` (a :class:`~brainlike.models.causal_lm.Vocabulary`)."""
+        return replace(self, vocab_size=len(vocab))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CausalLMConfig:
+        return cls(**d)
+
+
+LM_PRESETS: dict[str, CausalLMConfig] = {
+    # GPT-2 small's shape (the paper's model), 1024 positions of whole words.
+    "paper": CausalLMConfig(),
+    # Trains in CPU minutes on a simulated language; 32 words span three or four sentences.
+    "tiny": CausalLMConfig(context=32, embed_dim=128, num_layers=2, num_heads=4, ff_dim=512,
+                           dropout=0.0),
+}
+
+
 #: family -> its config class (the model classes: :mod:`brainlike.models.checkpoint`).
 #: waveform: the paper's raw-waveform wav2vec 2.0 encoder; logmel: log-mel front end;
-#: pretrained: a published checkpoint imported through torchaudio (its config read off it).
+#: pretrained: a published checkpoint imported through torchaudio (its config read off it);
+#: causal_lm: a word-level next-word transformer, read word by word (a text model).
 FAMILY_CONFIGS = {"waveform": Wav2Vec2Config, "logmel": LogMelEncoderConfig,
-                  "pretrained": PretrainedConfig}
+                  "pretrained": PretrainedConfig, "causal_lm": CausalLMConfig}
+#: Families whose input is the stimulus's words, not its audio (no phone probe, word-level
+#: forecast windows, trained by a text objective).
+TEXT_FAMILIES = frozenset({"causal_lm"})
 
 
-def family_preset(family: str, preset: str) -> Wav2Vec2Config | LogMelEncoderConfig:
+def family_preset(family: str, preset: str
+                  ) -> Wav2Vec2Config | LogMelEncoderConfig | CausalLMConfig:
     """The named preset of a family; ValueError naming the choices otherwise."""
     if family not in FAMILY_CONFIGS:
         raise ValueError(f"unknown model family {family!r}; choose from {sorted(FAMILY_CONFIGS)}")

@@ -103,6 +103,14 @@ CEILINGS = Pattern("results/ceilings/{dataset}.parquet")
 SUMMARY = Pattern("results/summary/{dataset}.parquet")
 PROBE = Pattern("results/probes/{dataset}/{model}.parquet")
 PROBE_SUMMARY = Pattern("results/probes/{dataset}.summary.parquet")
+# Forecast windows: a model's chosen layers without and with each window, a job and a directory
+# per model beside its features (not inside: that directory is the features job's output);
+# their scores, and the dataset's table of gains.
+MODEL_FORECAST = Pattern("features/{dataset}/{model}.forecast")
+FORECAST_FEATURES = Pattern("features/{dataset}/{model}.forecast/{story}.parquet")
+FORECAST_SCORES = Pattern("results/forecast/{dataset}/{model}.parquet")
+FORECAST_ROIS = Pattern("results/forecast/{dataset}/{model}.rois.parquet")
+FORECAST_GAINS = Pattern("results/forecast/{dataset}.parquet")
 # Figures (each rule names its own) and the table behind the native-language figure.
 FIGURE = Pattern("results/figures/{dataset}/{figure}.svg")
 NATIVE_TABLE = Pattern("results/figures/{dataset}/native_language.parquet")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from brainlike.acquire import is_local, local_commit
 from brainlike.models.configs import family_preset
+from brainlike.objectives import Objective
 from brainlike.objectives import objective
 from brainlike import provenance
 from brainlike.plan import paths
@@ -21,7 +22,7 @@ from brainlike.plan.atlas import Atlas
 from brainlike.plan.datasets import Corpus, ListeningDataset
 from brainlike.plan.roster import RosterEntry, roster
 from brainlike.plan.schema import with_defaults
-from brainlike.plan.specs import FeatureSpec, ModelSpec, ProbeSpec, ScoreSpec
+from brainlike.plan.specs import FeatureSpec, ForecastSpec, ModelSpec, ProbeSpec, ScoreSpec
 
 #: The figures of a listening dataset, one rule each in rules/figures.smk.
 DATASET_FIGURES = ("layer_profiles", "best_layer", "models_by_roi", "ssl_vs_controls",
@@ -43,6 +44,7 @@ class Plan:
     features: FeatureSpec
     scores: ScoreSpec
     probe: ProbeSpec
+    forecast: ForecastSpec
     target_listening: tuple[str, ...]
     target_corpora: tuple[str, ...]
     target_models: tuple[str, ...]
@@ -71,6 +73,9 @@ class Plan:
         if shared:
             raise PlanError(f"dataset names used twice (listening, corpora, atlases): {shared}")
         models = {n: ModelSpec.from_config(n, d) for n, d in c["models"].items()}
+        for name, spec in models.items():  # an entry reading another's checkpoint: its preset
+            if spec.of is not None and spec.of in models:
+                models[name] = dataclasses.replace(spec, preset=models[spec.of].preset)
         targets = c["targets"]
         target_models = _selected("models", targets["models"], models)
         plan = cls(
@@ -78,6 +83,7 @@ class Plan:
             models=models,
             baselines=tuple(c["baselines"]), features=FeatureSpec.from_config(c["features"]),
             scores=ScoreSpec.from_config(c["scores"]), probe=ProbeSpec.from_config(c["probe"]),
+            forecast=ForecastSpec.from_config(c["forecast"]),
             target_listening=_selected("listening", targets["listening"], listening),
             target_corpora=_selected("corpora", targets["corpora"], corpora),
             target_models=target_models, config_sha256=provenance.config_sha256(c))
@@ -102,8 +108,8 @@ class Plan:
                     check_pretrained(spec)
                 else:
                     family_preset(spec.family, spec.preset)
-                if spec.training is not None:
-                    objective(spec.training.objective)
+                chosen = objective(spec.training.objective) if spec.training else None
+                check_reading(spec, chosen, self.models)
             except ValueError as error:
                 raise PlanError(f"models.{name}: {error}") from None
             t = spec.training
@@ -125,6 +131,21 @@ class Plan:
             unknown = sorted(set(self.probe.stories) - set(ds.stories))
             if unknown:
                 raise PlanError(f"probe.stories names {unknown}, not stories of {ds.name}")
+        self._check_forecast()
+
+    def _check_forecast(self) -> None:
+        f = self.forecast
+        unknown = sorted(set(f.models) - set(self.models))
+        if unknown:
+            raise PlanError(f"forecast.models names {unknown}, not configured under `models`")
+        unknown = sorted(set(f.layers) - set(f.models))
+        if unknown:
+            raise PlanError(f"forecast.layers names {unknown}, not among forecast.models")
+        rate = self.features.rate
+        odd = [o for o in f.offsets_s if abs(o * rate - round(o * rate)) > 1e-6]
+        if odd and any(not self.models[m].text for m in f.models):
+            raise PlanError(f"forecast.offsets_s {odd} are not whole frames at features.rate "
+                            f"{rate} Hz")
 
     @functools.cached_property
     def roster(self) -> dict[str, RosterEntry]:
@@ -146,6 +167,16 @@ class Plan:
         if name not in self.models:
             raise PlanError(f"no model named {name!r} under `models` in the config")
         return self.models[name]
+
+    def checkpoint(self, name: str) -> str:
+        """The checkpoint model ``name`` reads: its own, or that of the entry it is ``of``."""
+        spec = self.model(name)
+        return paths.MODEL.path(model=spec.of or name)
+
+    def checkpoint_wildcard(self) -> str:
+        """The ``model`` wildcard's regex for the rule that trains checkpoints: every entry
+        with a checkpoint of its own (not those that read another's)."""
+        return wildcard_choice(tuple(n for n, s in self.models.items() if s.of is None))
 
     @property
     def scored(self) -> tuple[str, ...]:
@@ -195,6 +226,9 @@ class Plan:
         for name in self.target_listening:
             out.append(paths.SUMMARY.path(dataset=name))
             out += [paths.FIGURE.path(dataset=name, figure=f) for f in DATASET_FIGURES]
+            if self.forecast.models:
+                out += [paths.FORECAST_GAINS.path(dataset=name),
+                        paths.FIGURE.path(dataset=name, figure="forecast")]
         if self.target_listening:
             # the models are trained for scoring anyway; corpora-only runs should not train them
             out.append(paths.TRAINING_CURVES)
@@ -300,7 +334,7 @@ class Plan:
         inputs: dict[str, object] = {
             "stories": [paths.STIMULUS.path(dataset=dataset, story=s) for s in ds.stories]}
         if model in self.models:
-            inputs["model"] = paths.MODEL.path(model=model)
+            inputs["model"] = self.checkpoint(model)
         elif model not in self.baselines:
             raise PlanError(f"{model!r} is neither a configured model nor a baseline")
         return inputs
@@ -341,7 +375,9 @@ class Plan:
         }
 
     def probe_files(self, dataset: str) -> list[str]:
-        return [paths.PROBE.path(dataset=dataset, model=m) for m in self.target_models]
+        """A phone probe per scored speech model (a text model hears no phones)."""
+        return [paths.PROBE.path(dataset=dataset, model=m) for m in self.target_models
+                if not self.models[m].text]
 
     def probe_inputs(self, dataset: str, model: str) -> dict[str, object]:
         if dataset not in self.listening:
@@ -360,7 +396,7 @@ class Plan:
             names.append(dataset)
             if self.listening[dataset].atlas:
                 names.append(self.listening[dataset].atlas)
-        todo = [m for m in models if m in self.models]
+        todo = [self.models[m].of or m for m in models if m in self.models]
         while todo:
             model = todo.pop(0)
             checkpoints.append((model, paths.MODEL.path(model=model)))
@@ -388,19 +424,22 @@ class Plan:
                     for p in (paths.BRAINSCORES, paths.ROISCORES)]
             out.append(paths.CEILINGS.path(dataset=name))
         out += [p for p in self.probe_targets()]
+        for name in self.target_listening:
+            out += [p.path(dataset=name, model=m) for m in self.forecast.models
+                    for p in (paths.FORECAST_SCORES, paths.FORECAST_ROIS)]
         return list(dict.fromkeys(out))
 
     def settings(self, parts: tuple[str, ...], wildcards) -> str:
         """The settings a job depends on, as text: Snakemake reruns a job whose params
         changed, but only params it can write down (builtins), not the typed specs.
 
-        parts: ``features``, ``scores``, ``probe`` (sections), ``dataset``/``corpus`` (the
+        parts: ``features``, ``scores``, ``probe``, ``forecast`` (sections), ``dataset``/``corpus`` (the
         wildcard's dataset, its subject selection aside: the files a job reads track that),
         ``model`` (the wildcard's model spec; None for a baseline).
         """
         chosen: dict[str, object] = {}
         for part in parts:
-            if part in ("features", "scores", "probe"):
+            if part in ("features", "scores", "probe", "forecast"):
                 chosen[part] = getattr(self, part)
             elif part == "dataset":
                 chosen[part] = dataclasses.replace(self.listening[wildcards.dataset],
@@ -414,7 +453,45 @@ class Plan:
         return repr(chosen)
 
     def training_logs(self) -> list[str]:
-        return [paths.TRAINING_LOG.path(model=m) for m in self.target_models]
+        return [paths.TRAINING_LOG.path(model=m) for m in self.logged_models]
+
+    @property
+    def logged_models(self) -> tuple[str, ...]:
+        """Scored models with a training log of their own (not those reading another's)."""
+        return tuple(m for m in self.target_models if self.models[m].of is None)
+
+    # -- forecast windows -------------------------------------------------------------------
+    @property
+    def forecast_scores(self) -> ScoreSpec:
+        """The brain-score method of the forecast scores: the same ridge, folds and ceilings,
+        without the per-layer permutation test (the gains are judged across subjects)."""
+        return dataclasses.replace(self.scores, permutations=0)
+
+    def forecast_feature_inputs(self, dataset: str, model: str) -> dict[str, object]:
+        if model not in self.forecast.models:
+            raise PlanError(f"{model!r} is not among forecast.models")
+        return self.feature_inputs(dataset, model)
+
+    def forecast_feature_files(self, dataset: str, model: str) -> dict[str, str]:
+        """story -> the features/1 file of ``model``'s forecast layers for that story."""
+        return {s: paths.FORECAST_FEATURES.path(dataset=dataset, model=model, story=s)
+                for s in self.listening[dataset].stories}
+
+    def forecast_score_inputs(self, dataset: str, model: str) -> dict[str, object]:
+        return {"responses": self.listener_dirs(dataset),
+                "features": paths.MODEL_FORECAST.path(dataset=dataset, model=model),
+                "vertices": paths.VERTICES.path(dataset=dataset)}
+
+    def forecast_gain_inputs(self, dataset: str) -> dict[str, object]:
+        return {
+            "scores": [paths.FORECAST_SCORES.path(dataset=dataset, model=m)
+                       for m in self.forecast.models],
+            "ceilings": paths.CEILINGS.path(dataset=dataset),
+            "vertices": paths.VERTICES.path(dataset=dataset),
+        }
+
+    def forecast_sources(self, dataset: str) -> provenance.Sources:
+        return self.sources(dataset, self.forecast.models)
 
 
 def check_pretrained(spec: ModelSpec) -> None:
@@ -432,6 +509,37 @@ def check_pretrained(spec: ModelSpec) -> None:
                          "hub")
     if p.revision and not p.hub:
         raise ValueError("pretrained.revision applies to a hub download only")
+
+
+def check_reading(spec: ModelSpec, chosen: Objective | None, models: dict[str, ModelSpec]
+                  ) -> None:
+    """ValueError unless ``spec``'s family, objective, training and ``of``/``context`` fit:
+    a text objective trains a text family and only that; ``steps: 0`` is a text model's
+    untrained control; a text model has a corpus (its vocabulary) or reads another's
+    checkpoint (``of``), and only a shuffled-context control reads another's."""
+    if chosen is not None and (chosen.input == "text") != spec.text:
+        raise ValueError(f"objective {chosen.name!r} reads {chosen.input}; family "
+                         f"{spec.family!r} reads {'text' if spec.text else 'audio'}")
+    if spec.training is not None and spec.training.steps == 0 and not spec.text:
+        raise ValueError("`steps: 0` is a language model's untrained control; a speech "
+                         "model's is `training: null`")
+    if spec.context != "intact" and not spec.text:
+        raise ValueError(f"context {spec.context!r} applies to text models only")
+    if (spec.of is None) != (spec.context == "intact"):
+        raise ValueError("a context control reads another entry's checkpoint: set both `of` "
+                         "and `context: shuffled`, or neither")
+    if spec.of is None:
+        if spec.text and spec.training is None:
+            raise ValueError("a text model's vocabulary comes from its corpus: give it "
+                             "`training` (`steps: 0` for the untrained control) or `of`")
+        return
+    if spec.training is not None or spec.pretrained is not None:
+        raise ValueError(f"an entry with `of` reads {spec.of!r}'s checkpoint: set "
+                         "`training: null` and no `pretrained`")
+    other = models.get(spec.of)
+    if other is None or other.of is not None or other.family != spec.family:
+        raise ValueError(f"`of: {spec.of}` must name a {spec.family} model with a checkpoint "
+                         "of its own")
 
 
 def wildcard_choice(names: tuple[str, ...]) -> str:

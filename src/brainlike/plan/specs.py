@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, TypeVar
 
+from brainlike.models.configs import TEXT_FAMILIES
 from brainlike.plan.schema import section_defaults
 
 S = TypeVar("S")
@@ -88,6 +89,27 @@ class ProbeSpec:
 
 
 @dataclasses.dataclass(frozen=True)
+class ForecastSpec:
+    """Forecast windows (``forecast``): which models, how far ahead, on which layers."""
+
+    models: tuple[str, ...]
+    distances: tuple[int, ...]
+    offsets_s: tuple[float, ...]
+    components: int | None
+    layers: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def from_config(cls, d: dict | None = None) -> ForecastSpec:
+        spec = build(cls, section_defaults("forecast", d))
+        return dataclasses.replace(spec, offsets_s=tuple(float(o) for o in spec.offsets_s),
+                                   layers={m: tuple(v) for m, v in spec.layers.items()})
+
+    def __hash__(self) -> int:  # ``layers`` is a dict; compare and hash by value
+        return hash((self.models, self.distances, self.offsets_s, self.components,
+                     tuple(sorted(self.layers.items()))))
+
+
+@dataclasses.dataclass(frozen=True)
 class ClusterTargets:
     """HuBERT's k-means targets: MFCC clusters, or a teacher layer's (iteration 2)."""
 
@@ -116,6 +138,7 @@ class TrainingSpec:
     mask_prob: float
     mask_span: tuple[int, int]
     steps: int
+    min_count: int
     batch_size: int
     crop_seconds: float
     lr: float
@@ -163,7 +186,8 @@ class PretrainedSpec:
 @dataclasses.dataclass(frozen=True)
 class ModelSpec:
     """One entry of ``models``: an architecture preset and its training (None: untrained),
-    or a published checkpoint (``pretrained``)."""
+    or a published checkpoint (``pretrained``), or another entry's checkpoint read another
+    way (``of``, ``context``: a language model's shuffled-context control)."""
 
     name: str
     family: str
@@ -171,6 +195,8 @@ class ModelSpec:
     seed: int
     training: TrainingSpec | None
     pretrained: PretrainedSpec | None
+    of: str | None
+    context: str
 
     @classmethod
     def from_config(cls, name: str, d: dict) -> ModelSpec:
@@ -179,16 +205,25 @@ class ModelSpec:
         return cls(name=name, family=values["family"], preset=values["preset"],
                    seed=int(values["seed"]),
                    training=TrainingSpec.from_config(training) if training else None,
-                   pretrained=PretrainedSpec.from_config(pretrained) if pretrained else None)
+                   pretrained=PretrainedSpec.from_config(pretrained) if pretrained else None,
+                   of=values["of"], context=values["context"])
 
     @property
     def trained(self) -> bool:
-        return self.training is not None
+        """Optimised here (``steps: 0`` builds a language model's vocabulary, no more)."""
+        return self.training is not None and self.training.steps > 0
 
     @property
     def untrained(self) -> bool:
-        """A random initialisation (a control): neither trained here nor imported."""
-        return self.training is None and self.pretrained is None
+        """A random initialisation (a control): neither trained here nor imported, and
+        read as it is."""
+        return (not self.trained and self.pretrained is None and self.of is None
+                and self.context == "intact")
+
+    @property
+    def text(self) -> bool:
+        """Reads the stimulus's words, not its audio (a text family)."""
+        return self.family in TEXT_FAMILIES
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types (the checkpoint stores the recipe it was trained by)."""

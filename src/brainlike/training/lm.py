@@ -133,7 +133,8 @@ def train_lm(config: CausalLMConfig, vocab: Vocabulary, sentences: Sequence[Sequ
              steps: int, seed: int, device: torch.device | str = "cpu",
              recipe: LMRecipe = LMRecipe(),
              heldout: Sequence[Sequence[str]] | None = None) -> tuple[CausalLM, list[dict]]:
-    """Train a fresh model on ``sentences`` for ``steps`` AdamW steps (warmup + cosine).
+    """Train a fresh model on ``sentences`` for ``steps`` AdamW steps (warmup + cosine);
+    ``steps=0`` returns the seeded initialisation itself (the untrained control).
 
     config: a preset; its vocab_size is set from ``vocab`` (0) or must match it.
     heldout: sentences of held-out chapters, scored every ``recipe.eval_every`` steps and at
@@ -146,8 +147,8 @@ def train_lm(config: CausalLMConfig, vocab: Vocabulary, sentences: Sequence[Sequ
     if config.vocab_size not in (0, len(vocab)):
         raise ValueError(f"config.vocab_size {config.vocab_size} does not match the "
                          f"vocabulary's {len(vocab)} words")
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1, found {steps}")
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, found {steps}")
     config = config.with_vocabulary(vocab)
     device = torch.device(device)
     stream = token_stream(vocab, sentences)

@@ -3,7 +3,8 @@
 The objective named by ``training.objective`` is looked up in the registry
 (:mod:`brainlike.objectives`); its module builds the training module on the encoder, and
 judges what was learned. The checkpoint keeps the encoder only (the layers that are scored)
-with the training recipe and whatever the objective needs to keep (its ``extra``).
+with the training recipe and whatever the objective needs to keep (its ``extra``). A text
+objective's module trains its own model on the transcripts (``objectives/__init__.py``).
 """
 
 from __future__ import annotations
@@ -36,18 +37,39 @@ def recipe(spec: ModelSpec, label_offset_s: float) -> str:
 
 def train_model(spec: ModelSpec, directories: list[Path], state_path: Path, device: torch.device,
                 teacher_path: Path | None = None) -> tuple[nn.Module, list[dict], dict]:
-    """Build and train the encoder a model entry describes, on the collections in
-    ``directories`` (utterance/1 shards), resuming from ``state_path`` if it was written for
-    the same entry. ``teacher_path``: the checkpoint whose layer HuBERT iteration 2 clusters.
+    """Build and train the model a model entry describes, on the collections in
+    ``directories`` (utterance/1 shards): an encoder through the shared loop, resuming from
+    ``state_path`` if it was written for the same entry, or, for a text objective, the model
+    its module trains on the transcripts (no resumable state).
+    ``teacher_path``: the checkpoint whose layer HuBERT iteration 2 clusters.
 
-    Returns (encoder in eval mode, log rows, extra): ``extra`` holds what the objective keeps
+    Returns (model in eval mode, log rows, extra): ``extra`` holds what the objective keeps
     in the checkpoint, and ``extra["heldout"]`` its learning checks on the held-out chapters
     with ``learned`` (1.0 or 0.0) and ``heldout_chapters``.
     """
     training = spec.training
     if training is None:
         raise ValueError(f"model {spec.name!r} has no training recipe (an untrained control)")
-    module = objective(training.objective).load()
+    chosen = objective(training.objective)
+    module = chosen.load()
+    if chosen.input == "text":  # its own model, batches and loop (objectives/__init__.py)
+        model, rows, extra, metrics = module.train(spec, directories, device)
+    else:
+        model, rows, extra, metrics = _train_encoder(module, spec, directories, state_path,
+                                                     device, teacher_path)
+    extra = {**extra, "heldout": {
+        **metrics, "learned": float(module.learned(metrics)),
+        "heldout_chapters": float(training.heldout_chapters)}}
+    log.info("held-out checks (%s): %s", training.objective,
+             ", ".join(f"{k}={v:.4g}" for k, v in extra["heldout"].items()))
+    return model.eval(), rows, extra
+
+
+def _train_encoder(module, spec: ModelSpec, directories: list[Path], state_path: Path,
+                   device: torch.device, teacher_path: Path | None
+                   ) -> tuple[nn.Module, list[dict], dict, dict[str, float]]:
+    """An audio objective: its module built on the encoder, trained by the shared loop."""
+    training = spec.training
     torch.manual_seed(spec.seed)
     encoder = checkpoint.from_preset(spec.family, spec.preset)
     encoder.to(device)
@@ -62,9 +84,4 @@ def train_model(spec: ModelSpec, directories: list[Path], state_path: Path, devi
     heldout = heldout_batches(directories, training, built.phones, built.label_offset_s,
                               built.label_unit)
     metrics = module.evaluate(built.module, heldout, device, spec.seed)
-    extra = {**built.extra, "heldout": {
-        **metrics, "learned": float(module.learned(metrics)),
-        "heldout_chapters": float(training.heldout_chapters)}}
-    log.info("held-out checks (%s): %s", training.objective,
-             ", ".join(f"{k}={v:.4g}" for k, v in extra["heldout"].items()))
-    return encoder.eval(), rows, extra
+    return encoder, rows, built.extra, metrics
