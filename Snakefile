@@ -20,6 +20,7 @@ include: "rules/features.smk"
 include: "rules/scores.smk"
 include: "rules/figures.smk"
 include: "rules/probes.smk"
+include: "rules/forecast.smk"
 
 
 # Light jobs run where snakemake runs, not through a cluster queue; acquisition needs the
@@ -34,6 +35,8 @@ localrules:
     training_curve_figure,
     phone_probe_figure,
     phone_probe_summary,
+    forecast_gains,
+    forecast_figure,
     provenance,
 
 

@@ -142,3 +142,27 @@ def probe_inputs(wildcards):
 
 def probe_files(wildcards):
     return PLAN.probe_files(wildcards.dataset)
+
+
+def feature_model(wildcards):
+    return PLAN.models.get(wildcards.model)
+
+
+def forecast_feature_inputs(wildcards):
+    return PLAN.forecast_feature_inputs(wildcards.dataset, wildcards.model)
+
+
+def forecast_feature_files(wildcards):
+    return PLAN.forecast_feature_files(wildcards.dataset, wildcards.model)
+
+
+def forecast_score_inputs(wildcards):
+    return PLAN.forecast_score_inputs(wildcards.dataset, wildcards.model)
+
+
+def forecast_gain_inputs(wildcards):
+    return PLAN.forecast_gain_inputs(wildcards.dataset)
+
+
+def forecast_sources(wildcards):
+    return PLAN.forecast_sources(wildcards.dataset)

@@ -10,6 +10,7 @@ rule features:
     params:
         settings=settings("features", "dataset", "model"),
         spec=PLAN.features,
+        model=feature_model,
         dataset=listening_dataset,
         files=feature_files,
     log:

@@ -2,6 +2,8 @@
 # is the seeded random initialisation, so every model reaches the features stage the same way.
 # A killed training job re-run resumes from its training-state checkpoint (P.TRAINING_STATE).
 # heldout.json: the learning checks on chapters training never saw (each objective's module).
+# A language model (family causal_lm) trains on the corpus's transcripts; its untrained
+# control is `steps: 0`, the same vocabulary and seeded initialisation.
 
 
 rule train_model:
@@ -15,6 +17,9 @@ rule train_model:
         settings=settings("model"),
         spec=model_spec,
         state=P.TRAINING_STATE,
+    # an entry that reads another's checkpoint (`of`) has none of its own to train
+    wildcard_constraints:
+        model=PLAN.checkpoint_wildcard(),
     log:
         "logs/train/{model}.log",
     benchmark:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 from brainlike.device import pick_device
 from brainlike.features.store import write_features
-from brainlike.features.story import Stimulus, story_frames, volume_features
+from brainlike.features.story import Stimulus, load_model, story_frames, volume_features
 from brainlike.io.atomic import atomic_directory
-from brainlike.models import checkpoint
 from brainlike.workflow import logged, use_threads
 
 with logged(snakemake.log[0]) as log:  # noqa: F821
@@ -21,7 +20,7 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
     device = pick_device()
     model = None
     if "model" in snakemake.input.keys():  # noqa: F821
-        model, _ = checkpoint.load(snakemake.input.model, map_location=device)  # noqa: F821
+        model = load_model(snakemake.input.model, snakemake.params.model, device)  # noqa: F821
     with atomic_directory(snakemake.output[0]) as tmp:  # noqa: F821
         for story in stories:
             frames = story_frames(name, story, stories, spec, model, device)

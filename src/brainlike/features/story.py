@@ -12,8 +12,10 @@ from brainlike.errors import InputError
 from brainlike.features import baselines
 from brainlike.features.layers import windowed_layers
 from brainlike.features.timeline import n_volumes, scale, to_volumes
+from brainlike.features.word_reader import WordReader, load_reader
 from brainlike.io.schemas import read_table
-from brainlike.plan.specs import FeatureSpec
+from brainlike.models import checkpoint
+from brainlike.plan.specs import FeatureSpec, ModelSpec
 from brainlike.preprocess.utterances import row_audio
 
 
@@ -44,11 +46,22 @@ class Stimulus:
                    phonemes=phonemes, source=str(path))
 
 
+def load_model(path: str | Path, spec: ModelSpec, device=None):
+    """What a features job reads for model entry ``spec``: a speech encoder (eval mode), or a
+    text model's :class:`~brainlike.features.word_reader.WordReader` (its way of reading
+    the words, ``spec.context``, included)."""
+    if spec.text:
+        return load_reader(path, spec.context, spec.seed, device or "cpu")
+    return checkpoint.load(path, map_location=device or "cpu")[0]
+
+
 def story_frames(kind: str, stimulus: Stimulus, others: list[Stimulus], spec: FeatureSpec,
                    model=None, device=None) -> dict[str, np.ndarray]:
     """layer name -> (frames at spec.rate, F) for a baseline ``kind`` or a model's layers.
 
     ``others`` are all stories of the dataset (for inventories shared across stories).
+    ``model``: a speech encoder, or a text model's ``WordReader`` (``load_model``), whose
+    word states are put on the frame grid (``word_level.word_frames``).
     """
     if kind == "spectrogram":
         return {"spectrogram": baselines.spectrogram(stimulus.audio, stimulus.sample_rate,
@@ -76,6 +89,8 @@ def story_frames(kind: str, stimulus: Stimulus, others: list[Stimulus], spec: Fe
                                stimulus.source or stimulus.story)}
     if model is None:
         raise ValueError(f"{kind!r} is not a baseline ({baselines.BASELINES}) and no model given")
+    if isinstance(model, WordReader):
+        return model.frames(stimulus.words, stimulus.story, stimulus.duration, spec.rate)
     if stimulus.sample_rate != model.config.sample_rate:
         raise ValueError(f"story {stimulus.story} is at {stimulus.sample_rate} Hz, the model "
                          f"expects {model.config.sample_rate} Hz")

@@ -467,6 +467,11 @@ class Plan:
         without the per-layer permutation test (the gains are judged across subjects)."""
         return dataclasses.replace(self.scores, permutations=0)
 
+    @property
+    def forecast_units(self) -> dict[str, str]:
+        """Model -> the unit of its windows: words ahead for a text model, else seconds."""
+        return {m: "words" if self.models[m].text else "seconds" for m in self.forecast.models}
+
     def forecast_feature_inputs(self, dataset: str, model: str) -> dict[str, object]:
         if model not in self.forecast.models:
             raise PlanError(f"{model!r} is not among forecast.models")

@@ -1,0 +1,33 @@
+"""A model's forecast feature sets for every story: its chosen layers alone and with each
+window ahead, on the volume grid."""
+
+import os
+
+# Spinning OpenMP threads starve each other when jobs share cores; set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from pathlib import Path
+
+from brainlike.device import pick_device
+from brainlike.features.forecast_layers import forecast_frames
+from brainlike.features.store import write_features
+from brainlike.features.story import Stimulus, load_model, volume_features
+from brainlike.io.atomic import atomic_directory
+from brainlike.workflow import logged, use_threads
+
+with logged(snakemake.log[0]) as log:  # noqa: F821
+    use_threads(snakemake.threads)  # noqa: F821
+    name, spec, tr = snakemake.wildcards.model, snakemake.params.spec, snakemake.params.dataset.tr  # noqa: F821
+    stories = [Stimulus.read(p) for p in snakemake.input.stories]  # noqa: F821
+    device = pick_device()
+    model = load_model(snakemake.input.model, snakemake.params.model, device)  # noqa: F821
+    with atomic_directory(snakemake.output[0]) as tmp:  # noqa: F821
+        for story in stories:
+            frames = forecast_frames(name, model, story, spec, snakemake.params.forecast,  # noqa: F821
+                                     device)
+            sets = volume_features(frames, story.duration, tr, spec)
+            write_features(tmp / Path(snakemake.params.files[story.story]).name, sets, tr,  # noqa: F821
+                           {"model": name, "story": story.story, "rate": spec.rate,
+                            "response": spec.response, "scaling": spec.scaling})
+            log.info("%s %s: %d forecast feature sets on %d volumes", name, story.story,
+                     len(sets), next(iter(sets.values())).shape[0])
