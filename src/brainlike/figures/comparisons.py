@@ -22,6 +22,7 @@ from brainlike.plan.roster import ROLES, RosterEntry  # noqa: E402
 from brainlike.preprocess.participants import listener_attribute  # noqa: E402
 
 ROLE_COLOURS = {"pretrained": "tab:purple", "self-supervised": "tab:blue", "supervised": "tab:orange",
+                "language-model": "tab:red", "shuffled-context": "tab:pink",
                 "non-speech": "tab:green", "random": "tab:grey"}
 #: participants.tsv column with each subject's native language (the generator writes it).
 LANGUAGE_COLUMN = "native_language"

@@ -74,7 +74,7 @@ class Plan:
             raise PlanError(f"dataset names used twice (listening, corpora, atlases): {shared}")
         models = {n: ModelSpec.from_config(n, d) for n, d in c["models"].items()}
         for name, spec in models.items():  # an entry reading another's checkpoint: its preset
-            if spec.of is not None and spec.of in models:
+            if spec.of in models and models[spec.of].family == spec.family:
                 models[name] = dataclasses.replace(spec, preset=models[spec.of].preset)
         targets = c["targets"]
         target_models = _selected("models", targets["models"], models)
