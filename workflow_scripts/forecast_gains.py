@@ -16,8 +16,8 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
                            snakemake.params.seed)  # noqa: F821
     with atomic_path(snakemake.output[0]) as tmp:  # noqa: F821
         table.to_parquet(tmp, index=False)
-    group = table[table["subject"] == "group"]
-    for row in group.loc[group.groupby(["model", "roi"])["gain"].idxmax().dropna()].itertuples():
+    group = table[(table["subject"] == "group") & table["gain"].notna()]
+    for row in group.loc[group.groupby(["model", "roi"])["gain"].idxmax()].itertuples():
         log.info("%s %s: largest gain %+.4f (%s, %g %s ahead)", row.model, row.roi, row.gain,
                  row.layer, row.ahead, row.unit)
     stamp(snakemake.output, snakemake.params.sources)  # noqa: F821

@@ -41,10 +41,12 @@ def job_counts(proc: subprocess.CompletedProcess) -> dict[str, int]:
 
 
 def shrink_training(config: dict, steps: int) -> None:
-    """A few real optimiser steps per trained model: the pipeline's shape, not its learning."""
+    """A few real optimiser steps per trained model: the pipeline's shape, not its learning.
+    A language model's untrained control (``steps: 0``) stays untrained."""
     for spec in config["models"].values():
         if spec.get("training"):
-            spec["training"].update(steps=steps, batch_size=2, crop_seconds=2.0,
+            spec["training"].update(steps=steps if spec["training"].get("steps") != 0 else 0,
+                                    batch_size=2, crop_seconds=2.0,
                                     warmup_steps=2, log_every=2, checkpoint_every=3,
                                     heldout_chapters=1,
                                     targets={**spec["training"].get("targets", {}),
@@ -65,6 +67,12 @@ def small_config(workdir: Path) -> dict:
     corpus["shard_minutes"] = 1.0
     shrink_training(config, steps=6)
     config["probe"]["stories"] = ["en1"]
+    # One language model with its two controls is scored (the others stay trainable), and
+    # the forecast windows of one text and one speech model, two distances and one offset.
+    config["targets"]["models"] = [m for m in config["targets"]["models"]
+                                   if not m.startswith(("lm-fr", "lm-zh"))]
+    config["forecast"].update(models=["lm-en", "wav2vec2-en"], distances=[1, 2],
+                              offsets_s=[0.1])
     # Two listeners per language are too few for per-language ceilings (each needs 3).
     config["scores"].update(ceiling_group=None, permutations=200, block_trs=5)
     return config

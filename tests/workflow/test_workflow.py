@@ -7,6 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -81,7 +82,8 @@ def test_rebuilding_one_target_reruns_only_its_job(small_run: Path) -> None:
     counts = job_counts(snakemake(small_run, "--cores", "1", "-n", "--quiet", "rules"))
     assert counts.get("brain_scores") and counts.get("noise_ceilings"), counts
     assert set(counts) <= {"brain_scores", "noise_ceilings", "summary", "brain_score_figures",
-                           "comparison_figures", "provenance", "all", "total"}, counts
+                           "comparison_figures", "forecast_scores", "forecast_gains",
+                           "forecast_figure", "provenance", "all", "total"}, counts
 
 
 def test_report_has_the_figures(small_run: Path) -> None:
@@ -89,7 +91,7 @@ def test_report_has_the_figures(small_run: Path) -> None:
     html = (small_run / "results" / "report.html").read_text(errors="replace")
     for name in ("layer_profiles.svg", "best_layer.svg", "models_by_roi.svg",
                  "ssl_vs_controls.svg", "native_language.svg", "training_curves.svg",
-                 "phone_probe.svg"):
+                 "phone_probe.svg", "forecast.svg"):
         assert name in html
 
 
@@ -135,7 +137,8 @@ def test_probe_summary_judges_each_trained_model_against_its_own_random_init(
     summary = read_table(small_run / "results/probes/narratives-sim.summary.parquet",
                          "probesummary/1").to_pandas().set_index("model")
     config = yaml.safe_load((small_run / "config.yaml").read_text())
-    assert set(summary.index) == set(config["targets"]["models"])
+    speech = {m for m in config["targets"]["models"] if config["models"][m]["family"] != "causal_lm"}
+    assert set(summary.index) == speech  # a language model hears no phones
     assert summary.loc["hubert-en", "control"] == "logmel-small-random"  # same width
     assert summary.loc["wav2vec2-en", "control"] == "logmel-small-split-random"
     assert summary.loc["supervised-en", "control"] == "logmel-random"  # tiny, as it
@@ -230,3 +233,48 @@ def test_a_changed_setting_reruns_the_jobs_that_read_it(small_run: Path, tmp_pat
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     counts = job_counts(snakemake(workdir, "-n", target))
     assert counts.get("features") == 1 and counts.get("brain_scores") == 1, counts
+
+
+def test_a_language_model_trains_on_the_transcripts_with_its_controls(small_run: Path) -> None:
+    models = small_run / "models"
+    checks = json.loads((models / "lm-en" / "heldout.json").read_text())
+    assert checks["trained"] and checks["objective"] == "next_word"
+    held = checks["checks"]
+    assert held["loss"] > 0 and held["unigram_loss"] > 0 and held["n_words"] > 0
+    assert held["learned"] == float(held["loss"] < held["unigram_loss"])
+    log = read_table(models / "lm-en" / "training_log.parquet", "traininglog/1").to_pandas()
+    assert log[log["term"] == "loss"]["step"].max() == 6
+    assert "heldout_loss" in set(log["term"])
+    control = json.loads((models / "lm-en-random" / "heldout.json").read_text())
+    assert not control["trained"] and control["checks"]["loss"] > 0  # same check, untrained
+    assert read_table(models / "lm-en-random" / "training_log.parquet",
+                      "traininglog/1").num_rows == 0
+    assert not (models / "lm-en-shuffled").exists()  # it reads lm-en's checkpoint
+    assert not (small_run / "results/probes/narratives-sim/lm-en.parquet").exists()
+    summary = read_table(small_run / "results/summary/narratives-sim.parquet",
+                         "summary/1").to_pandas()
+    for model in ("lm-en", "lm-en-random", "lm-en-shuffled"):
+        layers = set(summary.loc[summary["model"] == model, "layer"])
+        assert layers == {"embedding", "block1", "block2"}, model
+
+
+def test_forecast_gains_cover_every_model_window_layer_and_roi(small_run: Path) -> None:
+    gains = pd.read_parquet(small_run / "results/forecast/narratives-sim.parquet")
+    rois = set(read_table(small_run / "data/parquet/narratives-sim/vertices.parquet",
+                          "vertices/1").column("roi_name").to_pylist())
+    expected = {"lm-en": ("words", {"embedding", "block1", "block2"}, {1.0, 2.0}),
+                "wav2vec2-en": ("seconds", {"transformer4"}, {0.1})}  # its last layer
+    assert set(gains["model"]) == set(expected)
+    for model, (unit, layers, aheads) in expected.items():
+        rows = gains[gains["model"] == model]
+        assert set(rows["unit"]) == {unit} and set(rows["ahead"]) == aheads
+        assert set(rows["roi"]) == rois
+        assert set(rows["layer"]) == layers
+        people = rows[rows["subject"] != "group"]
+        assert people["subject"].nunique() == 4
+        per_set = len(set(rows["layer"])) * len(aheads) * len(rois)
+        assert len(people) == 4 * per_set and (rows["subject"] == "group").sum() == per_set
+        scored = read_table(small_run / f"results/forecast/narratives-sim/{model}.parquet",
+                            "brainscores/1").column("layer").unique().to_pylist()
+        assert len(scored) == len(set(rows["layer"])) * (1 + len(aheads))  # alone + windows
+    assert (small_run / "results/figures/narratives-sim/forecast.svg").exists()
