@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from brainlike.simulate.drivers import _seeded_rng
+from brainlike.simulate.driver_frames import _seeded_rng
 from brainlike.simulate.lang_zh import CLASSIFIERS
 from brainlike.simulate.languages import LANGUAGES
 
