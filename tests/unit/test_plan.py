@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from brainlike.plan import Plan, PlanError, paths
-from brainlike.plan.datasets import Corpus, CorpusSimulation, ListeningDataset, ListeningSimulation
+from brainlike.plan.datasets import (AcousticConditions, Corpus, CorpusSimulation,
+                                     ListeningDataset, ListeningSimulation)
 from brainlike.plan.schema import resolve, schema, section_defaults, with_defaults
 from brainlike.plan.specs import (
     ClusterTargets,
@@ -30,7 +31,8 @@ DEFAULT = yaml.safe_load((REPO / "config.yaml").read_text())
 #: spec class -> its schema definition
 SECTIONS = {FeatureSpec: "features", ScoreSpec: "scores", ProbeSpec: "probe",
             ClusterTargets: "cluster_targets", ListeningSimulation: "listening_simulation",
-            CorpusSimulation: "corpus_simulation", PretrainedSpec: "pretrained"}
+            CorpusSimulation: "corpus_simulation", PretrainedSpec: "pretrained",
+            AcousticConditions: "acoustics"}
 
 
 def _schema_defaults(definition: str) -> dict:
@@ -45,6 +47,10 @@ def test_a_section_left_empty_takes_every_default_from_the_schema(cls) -> None:
     got = dataclasses.asdict(spec)
     assert got.keys() == expected.keys()  # one field per schema key, no more, no less
     for key, value in expected.items():
+        field = getattr(spec, key)
+        if dataclasses.is_dataclass(field):  # a nested section fills its own defaults
+            assert field == type(field).from_config(value), key
+            continue
         as_tuple = tuple(value) if isinstance(value, list) else value
         assert got[key] == as_tuple or got[key] == value, key
 
