@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from brainlike.simulate.drivers import _seeded_rng
+from brainlike.simulate.driver_frames import _seeded_rng
 from brainlike.simulate.languages import (generate_sentence, sentence_words, vocabulary,
                                           word_log_frequency)
 
