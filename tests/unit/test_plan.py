@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from brainlike.plan import Plan, PlanError, paths
-from brainlike.plan.datasets import Corpus, CorpusSimulation, ListeningDataset, ListeningSimulation
+from brainlike.plan.datasets import (AcousticConditions, Corpus, CorpusSimulation,
+                                     ListeningDataset, ListeningSimulation)
 from brainlike.plan.schema import resolve, schema, section_defaults, with_defaults
 from brainlike.plan.specs import (
     ClusterTargets,
@@ -30,7 +31,8 @@ DEFAULT = yaml.safe_load((REPO / "config.yaml").read_text())
 #: spec class -> its schema definition
 SECTIONS = {FeatureSpec: "features", ScoreSpec: "scores", ProbeSpec: "probe",
             ClusterTargets: "cluster_targets", ListeningSimulation: "listening_simulation",
-            CorpusSimulation: "corpus_simulation", PretrainedSpec: "pretrained"}
+            CorpusSimulation: "corpus_simulation", PretrainedSpec: "pretrained",
+            AcousticConditions: "acoustics"}
 
 
 def _defaults(props: dict) -> dict:
@@ -54,6 +56,12 @@ def test_a_section_left_empty_takes_every_default_from_the_schema(cls) -> None:
     got = dataclasses.asdict(spec)
     assert got.keys() == expected.keys()  # one field per schema key, no more, no less
     for key, value in expected.items():
+        field = getattr(spec, key)
+        if dataclasses.is_dataclass(field):  # a nested section fills its own defaults
+            kind = type(field)
+            assert field == (kind.from_config(value) if hasattr(kind, "from_config")
+                             else kind(**value)), key
+            continue
         as_tuple = tuple(value) if isinstance(value, list) else value
         assert got[key] == as_tuple or got[key] == value, key
 
@@ -164,12 +172,12 @@ def test_score_inputs_cover_every_listener_and_each_story_heard_once() -> None:
     ds = config["listening"]["narratives-sim"]
     ds["exclude"] = [{"subject": "sub-002", "task": "fr1", "reason": "test"}]
     plan = Plan.from_config(config)
-    inputs = plan.score_inputs("narratives-sim", "words")
+    inputs = plan.score_inputs("narratives-sim", "semantic")
     assert len(inputs["responses"]) == 9
-    assert inputs["features"] == "features/narratives-sim/words"
-    files = plan.feature_files("narratives-sim", "words")
+    assert inputs["features"] == "features/narratives-sim/semantic"
+    files = plan.feature_files("narratives-sim", "semantic")
     assert list(files) == ["en1", "en2", "fr1", "fr2", "zh1", "zh2"]
-    assert files["fr1"] == "features/narratives-sim/words/fr1.parquet"
+    assert files["fr1"] == "features/narratives-sim/semantic/fr1.parquet"
     runs = plan.run_files("narratives-sim")
     assert "fr1" not in runs["sub-002"] and len(runs["sub-001"]) == 6
     assert runs["sub-001"]["en1"] == "data/parquet/narratives-sim/responses/sub-001/task-en1.parquet"

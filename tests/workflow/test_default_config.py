@@ -12,6 +12,7 @@ its full schedule, which CI leaves to it.
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 from pathlib import Path
@@ -41,7 +42,7 @@ def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workdir = copy_workflow(tmp_path_factory.mktemp("default"))
     config = yaml.safe_load((workdir / "config.yaml").read_text())
     assert config["models"][UNTRAINED]["training"] is None
-    learner = config["models"][LEARNER]["training"]
+    learner = copy.deepcopy(config["models"][LEARNER]["training"])
     config["targets"]["models"] = list(SCORED)
     # Every other model trains on the default corpora, for a few steps: their learning is
     # measured by `make run` and the training tests; the default pipeline has to fit in CI.

@@ -16,6 +16,27 @@ from brainlike.simulate.driver_kinds import DriverKinds
 
 
 @dataclass(frozen=True)
+class AcousticConditions:
+    """What a simulated recording may sound like, drawn per sentence (``acoustics``): an SNR
+    range (dB), the noise kinds, an RT60 range (s) and the chance of a clean sentence."""
+
+    snr_db: tuple[float, float]
+    noise: tuple[str, ...]
+    rt60_s: tuple[float, float]
+    clean_fraction: float
+
+    def __post_init__(self) -> None:
+        for name in ("snr_db", "rt60_s"):
+            lo, hi = getattr(self, name)
+            if lo > hi:
+                raise ValueError(f"acoustics.{name} must be [low, high], got [{lo}, {hi}]")
+
+    @classmethod
+    def from_config(cls, d: dict[str, Any] | None = None) -> AcousticConditions:
+        return build(cls, section_defaults("acoustics", d))
+
+
+@dataclass(frozen=True)
 class ListeningSimulation:
     languages: tuple[str, ...]
     stories_per_language: int
@@ -27,12 +48,14 @@ class ListeningSimulation:
     snr_range: tuple[float, float]
     drivers: DriverKinds
     orthogonalise: bool | None
+    talkers: int
+    acoustics: AcousticConditions | None
 
     @classmethod
     def from_config(cls, d: dict[str, Any] | None = None) -> ListeningSimulation:
         values = section_defaults("listening_simulation", d)
         values["drivers"] = DriverKinds(**values["drivers"])
-        return build(cls, values)
+        return build(cls, values, nested={"acoustics": AcousticConditions})
 
     @property
     def tasks(self) -> list[str]:
@@ -189,10 +212,12 @@ class CorpusSimulation:
     hours: dict[str, float]
     speakers: int
     chapter_minutes: float
+    acoustics: AcousticConditions | None
 
     @classmethod
     def from_config(cls, d: dict[str, Any] | None = None) -> CorpusSimulation:
-        return build(cls, section_defaults("corpus_simulation", d))
+        return build(cls, section_defaults("corpus_simulation", d),
+                     nested={"acoustics": AcousticConditions})
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 Layout (like a LibriVox-style corpus): ``<collection>/<speaker>/<id>.wav`` with the words and
 phonemes in ``<id>.align.json`` (Gentle's format); collections are languages plus
-``nonspeech``. Its random streams are disjoint from the listening stories', so training
-audio never repeats a story.
+``nonspeech``. A language's speakers are corpus talkers (``brainlike.simulate.acoustics``),
+whose voices no listening story uses, each sentence in the corpus's rooms and noise. Its
+random streams are disjoint from the listening stories', so training audio never repeats a
+story.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from brainlike.plan.datasets import Corpus
-from brainlike.simulate.espeak import SPEAKER_VARIANTS
+from brainlike.plan.datasets import AcousticConditions, Corpus
+from brainlike.simulate.acoustics import Talker, scene_for, talkers
 from brainlike.simulate.sounds import soundscape
 from brainlike.simulate.speech import CORPUS_POOL, synthesize_story, write_gentle_alignment
 
@@ -26,25 +28,27 @@ NONSPEECH = "nonspeech"
 _STREAM = 11  # keeps corpus seeds apart from the listening stories' (7)
 
 
-def speakers(collection: str, n: int, seed: int) -> list[str]:
-    """``n`` speaker ids for a collection: espeak voice variants, or sound sources."""
+def speakers(collection: str, n: int, seed: int) -> list[Talker | str]:
+    """``n`` speakers for a collection: corpus talkers, or sound source ids."""
     if collection == NONSPEECH:
         return [f"scene{i + 1:02d}" for i in range(n)]
-    variants = sorted(SPEAKER_VARIANTS)  # the variants that sound like ordinary speakers
-    rng = np.random.default_rng([seed, _STREAM, sum(map(ord, collection))])
-    return [str(v) for v in rng.choice(variants, size=min(n, len(variants)), replace=False)]
+    return list(talkers("corpus", n, [seed, _STREAM], collection))
 
 
-def _chapter(args: tuple[Path, str, str, int, float, int]) -> float:
-    root, collection, speaker, index, seconds, seed = args
+def _chapter(args: tuple[Path, str, Talker | str, int, float, int,
+                         AcousticConditions | None]) -> float:
+    root, collection, speaker, index, seconds, seed, acoustics = args
     rng = np.random.default_rng([seed, _STREAM, sum(map(ord, collection)), index])
-    stem = root / collection / speaker / f"{collection}-{speaker}-{index:04d}"
+    name = speaker.name if isinstance(speaker, Talker) else speaker
+    stem = root / collection / name / f"{collection}-{name}-{index:04d}"
     stem.parent.mkdir(parents=True, exist_ok=True)
     if collection == NONSPEECH:
         audio, sr = soundscape(seconds, rng), 22050
     else:
-        speech = synthesize_story(collection, seconds, rng, voice_variant=speaker,
-                                  pool=CORPUS_POOL)
+        if not isinstance(speaker, Talker):
+            raise ValueError(f"a {collection} chapter needs a talker, got {speaker!r}")
+        speech = synthesize_story(collection, seconds, rng, pool=CORPUS_POOL, talkers=[speaker],
+                                  scene=scene_for(acoustics, "corpus", collection, seed))
         audio, sr = speech.audio, speech.sample_rate
         write_gentle_alignment(speech, None, stem.with_suffix(".align.json"))
     sf.write(stem.with_suffix(".wav"), audio, sr, subtype="PCM_16")
@@ -64,7 +68,8 @@ def build_corpus(corpus: Corpus, seed: int, root: Path, workers: int = 2) -> dic
         n = max(1, int(round(sim.hours[collection] * 3600 / chapter_s)))
         voices = speakers(collection, sim.speakers, seed)
         for i in range(n):
-            jobs.append((root, collection, voices[i % len(voices)], i, chapter_s, seed))
+            jobs.append((root, collection, voices[i % len(voices)], i, chapter_s, seed,
+                         sim.acoustics))
             owners.append(collection)
     # Separate processes: espeak-ng is a process-global C library with one synthesis at a time.
     with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -110,16 +110,21 @@ def acoustic_frames(speech: Speech, kind: str) -> tuple[np.ndarray, float, list[
             column_names())
 
 
-def phone_values(phones: pd.Series, kind: str) -> tuple[np.ndarray, list[str]]:
-    """((n_phones, k) float64 per phone token, column names) of the phonetic set."""
+def phone_values(phones: pd.Series, kind: str, language: str) -> tuple[np.ndarray, list[str]]:
+    """((n_phones, k) float64 per phone token, column names) of the phonetic set.
+
+    ``language``: the story's, whose espeak inventory names the phones (``S`` is /ʃ/ there,
+    /s/ in ARPAbet)."""
     labels = [str(p) for p in phones]
     if kind == "hashed":
         codes = {p: phoneme_code(p) for p in set(labels)}
         names = [f"phon_code{i}" for i in range(N_PHONEME_CODE)] + ["phon_vowel"]
     else:
-        from brainlike.features.articulatory import FEATURES, articulatory_vector
+        from brainlike.features.articulatory import (FEATURES, articulatory_vector,
+                                                     espeak_inventory)
 
-        codes = {p: articulatory_vector(p) for p in set(labels)}
+        inventory = espeak_inventory(language)
+        codes = {p: articulatory_vector(p, inventory) for p in set(labels)}
         names = [f"artic_{f}" for f in FEATURES]
     values = np.array([codes[p] for p in labels], np.float64).reshape(len(labels), len(names))
     return values, names

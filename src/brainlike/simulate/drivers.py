@@ -222,7 +222,8 @@ def compute_drivers(
         keep = w["language"].isin(native).to_numpy() if len(w) else np.zeros(0, bool)
         word_tables.append(w.loc[keep].reset_index(drop=True))
     words = [word_values(w, kinds.word, log_frequency) for w in word_tables]
-    phones = [phone_values(sp.phonemes["phoneme"], kinds.phonetic) for sp in speeches]
+    phones = [phone_values(sp.phonemes["phoneme"], kinds.phonetic, sp.language)
+              for sp in speeches]
     names = {"word": words[0][1], "phonetic": phones[0][1]}
     # Word content is always centred over the session's native tokens; phone content only
     # when the phonetic set is not residualised (the first world's codes were not).

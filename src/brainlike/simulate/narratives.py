@@ -20,6 +20,7 @@ import pandas as pd
 import soundfile as sf
 
 from brainlike.plan.datasets import ListeningDataset
+from brainlike.simulate.acoustics import scene_for, talkers
 from brainlike.simulate.drivers import compute_drivers
 from brainlike.simulate.languages import word_log_frequency
 from brainlike.simulate.listeners import simulate_subject
@@ -69,7 +70,9 @@ def build_listening_dataset(ds: ListeningDataset, seed: int, root: Path) -> dict
     for task in sim.tasks:
         lang, k = task[:2], int(task[2:])
         rng = np.random.default_rng([seed, 7, sim.languages.index(lang), k])
-        speech = synthesize_story(lang, sim.story_minutes * 60.0, rng, pool=STORY_POOL)
+        speech = synthesize_story(lang, sim.story_minutes * 60.0, rng, pool=STORY_POOL,
+                                  talkers=talkers("story", sim.talkers, [seed, 7, k], lang),
+                                  scene=scene_for(sim.acoustics, "story", lang, seed))
         stories[task] = speech
         gentle = root / "stimuli" / "gentle" / task
         gentle.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,11 @@
 """Synthesised stories with ground-truth word and phoneme alignment, and Gentle align.json I/O.
 
 A story is synthesised sentence by sentence with espeak-ng (``brainlike.simulate.espeak``), each
-sentence with its own rate, pitch, loudness and following pause, then concatenated. Word onsets
-come from espeak's WORD events, phonemes from its PHONEME events; phonemes tile their word
-(the first starts at the word onset, each ends where the next starts, the last at the word
-offset), which is also how Gentle's ``align.json`` stores them.
+sentence with its own rate, pitch, loudness and following pause, then concatenated; talkers may
+take turns, and a scene (``brainlike.simulate.acoustics``) may put each sentence in its own
+room and noise. Word onsets come from espeak's WORD events, phonemes from its PHONEME events;
+phonemes tile their word (the first starts at the word onset, each ends where the next starts,
+the last at the word offset), which is also how Gentle's ``align.json`` stores them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import bisect
 import functools
 import json
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +26,9 @@ from brainlike.simulate import espeak
 from brainlike.simulate.languages import (default_voice, generate_sentence, sentence_text,
                                           sentence_words)
 from brainlike.simulate.speech_types import PHONEME_COLUMNS, WORD_COLUMNS, Speech
+
+if TYPE_CHECKING:  # acoustics builds on this module
+    from brainlike.simulate.acoustics import Scene
 
 SAMPLE_RATE = espeak.SAMPLE_RATE
 #: Linear gain before the per-sentence variation, so that +6 dB on espeak's loudest output
@@ -133,13 +140,31 @@ def _align_sentence(syn: espeak.Synthesis, spans: list[tuple[int, int]], words: 
     return onsets, offsets, out
 
 
-def _speaker(language: str, variant: str | None) -> tuple[float, float, int]:
-    """(base rate wpm, base pitch 0-100, pitch range 0-100), fixed per voice so that one
-    variant sounds like the same speaker in every story."""
+@dataclass(frozen=True)
+class Talker:
+    """A voice: an espeak-ng variant (None: the plain voice) with base rate (words per minute),
+    base pitch and pitch range (espeak's 0-100 scales) around which its sentences vary."""
+
+    variant: str | None
+    rate: float
+    pitch: float
+    pitch_range: int
+
+    @property
+    def name(self) -> str:
+        """A directory-safe id, e.g. ``m3-p44-r55-s170`` (pitch, range, speed)."""
+        variant = "plain" if self.variant is None else self.variant.replace(" ", "_")
+        return f"{variant}-p{self.pitch:.0f}-r{self.pitch_range}-s{self.rate:.0f}"
+
+
+def variant_talker(language: str, variant: str | None) -> Talker:
+    """The talker ``voice_variant`` stands for: fixed base rate, pitch and pitch range per
+    variant, so that one variant sounds like the same speaker in every story."""
     if variant is None:
-        return 170.0, 50.0, 50
+        return Talker(None, 170.0, 50.0, 50)
     r = np.random.default_rng(zlib.crc32(f"{language}+{variant}".encode()))
-    return float(r.uniform(155, 185)), float(r.uniform(38, 62)), int(r.integers(40, 71))
+    return Talker(variant, float(r.uniform(155, 185)), float(r.uniform(38, 62)),
+                  int(r.integers(40, 71)))
 
 
 #: Sentence pools: listening stories and training corpora draw from disjoint halves of the
@@ -152,12 +177,12 @@ def sentence_pool(words: list[str]) -> int:
     return zlib.crc32(" ".join(words).lower().encode("utf-8")) % 2
 
 
-def _sentence(language: str, voice: str, variant: str | None,
-              speaker: tuple[float, float, int], rng: np.random.Generator,
+def _sentence(language: str, voice: str, talker: Talker, rng: np.random.Generator,
               pool: int | None = None) -> tuple[list[str], str, np.ndarray, _Alignment, float]:
     """Draws and synthesises one aligned sentence: (words, text, audio (samples,) float32 with
     its gain applied, alignment, pause in seconds to put after it)."""
-    base_rate, base_pitch, pitch_range = speaker
+    variant, base_rate, base_pitch, pitch_range = (talker.variant, talker.rate, talker.pitch,
+                                                   talker.pitch_range)
     for _attempt in range(_MAX_RETRIES):
         tokens = generate_sentence(language, rng)
         while pool is not None and sentence_pool(sentence_words(tokens)) != pool:
@@ -179,7 +204,9 @@ def _sentence(language: str, voice: str, variant: str | None,
 
 
 def synthesize_story(language: str, duration_s: float, rng: np.random.Generator,
-                     voice_variant: str | None = None, pool: int | None = None) -> Speech:
+                     voice_variant: str | None = None, pool: int | None = None,
+                     talkers: Sequence[Talker] | None = None,
+                     scene: Scene | None = None) -> Speech:
     """Synthesises about ``duration_s`` seconds of story in ``language`` ("en", "fr", "zh").
 
     Starts with 0.3-1.0 s of silence, then sentences separated by 0.2-1.2 s pauses, each with
@@ -189,25 +216,38 @@ def synthesize_story(language: str, duration_s: float, rng: np.random.Generator,
     ``duration_s`` and at least 0.2 s after the last word.
     ``voice_variant`` is an espeak variant name (``espeak.SPEAKER_VARIANTS`` sound natural;
     any of ``espeak.available_variants()`` works) or None for the plain voice; each variant
-    also gets its own fixed base rate, pitch and pitch range. Returns ``Speech`` with audio
-    (samples,) float32 at 22,050 Hz; ``speech.words.attrs["transcript"]`` holds the text.
+    also gets its own fixed base rate, pitch and pitch range (``variant_talker``).
+    ``talkers`` (instead of ``voice_variant``) read the sentences in turn: sentence i by
+    ``talkers[i % len(talkers)]``. ``scene`` puts each sentence, with the pause after it (the
+    last: with the end padding), in a room and noise of its own; these are drawn after all the
+    sentences, so the words and their times are those of the same story without a scene.
+    Returns ``Speech`` with audio (samples,) float32 at 22,050 Hz;
+    ``speech.words.attrs["transcript"]`` holds the text and, when talkers or a scene are given,
+    ``attrs["talkers"]`` each sentence's talker name and ``attrs["acoustics"]`` its condition.
     ``pool`` (``STORY_POOL``/``CORPUS_POOL``) restricts sentences to one half of the grammar.
-    Deterministic given the state of ``rng``.
+    Deterministic given the state of ``rng``; without talkers and scene, as before they existed.
     """
     if not duration_s > 0:
         raise ValueError(f"duration_s must be positive, got {duration_s}")
+    if talkers is not None and voice_variant is not None:
+        raise ValueError("give either voice_variant or talkers, not both")
+    if talkers is not None and len(talkers) == 0:
+        raise ValueError("talkers is empty")
     voice = default_voice(language)
-    speaker = _speaker(language, voice_variant)
+    cast = list(talkers) if talkers is not None else [variant_talker(language, voice_variant)]
     target = int(round(duration_s * SAMPLE_RATE))
     cursor = int(rng.uniform(*_LEAD_IN_S) * SAMPLE_RATE)  # end of the last accepted sentence
     chunks = [np.zeros(cursor, np.float32)]
     word_rows: list[tuple] = []
     phone_rows: list[tuple] = []
     texts: list[str] = []
+    spans: list[tuple[int, int]] = []  # each sentence's (start, samples)
+    readers: list[str] = []
     gap = 0  # pause owed before the next sentence
     while True:
+        talker = cast[len(texts) % len(cast)]
         words, text, audio, (onsets, offsets, phones), pause = _sentence(
-            language, voice, voice_variant, speaker, rng, pool)
+            language, voice, talker, rng, pool)
         start = cursor + gap
         if texts and start + len(audio) - target > target - cursor:
             break
@@ -220,17 +260,44 @@ def synthesize_story(language: str, duration_s: float, rng: np.random.Generator,
         chunks += [np.zeros(gap, np.float32), audio]
         cursor = start + len(audio)
         texts.append(text)
+        spans.append((start, len(audio)))
+        readers.append(talker.name)
         if cursor >= target:
             break
         gap = int(pause * SAMPLE_RATE)
     tail = max(target - cursor, int(_PAUSE_S[0] * SAMPLE_RATE))
     chunks.append(np.zeros(tail, np.float32))
-    audio = np.clip(np.concatenate(chunks), -1.0, 1.0)
+    audio = np.concatenate(chunks)
+    conditions = []
+    if scene is not None:
+        audio, conditions = _in_scene(audio, spans, scene, rng)
+    audio = np.clip(audio, -1.0, 1.0)
     words_df = pd.DataFrame(word_rows, columns=list(WORD_COLUMNS))
     words_df.attrs["transcript"] = " ".join(texts)
+    if talkers is not None or scene is not None:
+        words_df.attrs["talkers"] = readers
+        words_df.attrs["acoustics"] = conditions or ["clean"] * len(texts)
     phonemes_df = pd.DataFrame(phone_rows, columns=list(PHONEME_COLUMNS))
     return Speech(audio=audio, sample_rate=SAMPLE_RATE, words=words_df, phonemes=phonemes_df,
                   language=language)
+
+
+def _in_scene(audio: np.ndarray, spans: list[tuple[int, int]], scene: Scene,
+              rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """The dry story ``audio`` (samples,) with each sentence (``spans``: start, samples) and
+    the silence up to the next one in its own condition; the lead-in stays silent. Returns the
+    audio and each sentence's condition label."""
+    # One draw from the story's stream, after its sentences: the words never depend on it.
+    arng = np.random.default_rng(rng.integers(2**63))
+    out = audio.copy()
+    ends = [start for start, _ in spans[1:]] + [len(audio)]
+    labels = []
+    for (start, samples), end in zip(spans, ends):
+        condition = scene.draw(arng)
+        out[start:end] = scene.render(condition, audio[start:end], SAMPLE_RATE, arng,
+                                      speech_samples=samples)
+        labels.append(condition.label)
+    return out, labels
 
 
 def story_transcript(speech: Speech) -> str:
