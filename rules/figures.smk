@@ -77,7 +77,7 @@ rule training_curve_figure:
         ),
     params:
         sources=result_sources,
-        models=PLAN.target_models,
+        models=PLAN.logged_models,
     log:
         "logs/figures/training_curves.log",
     conda:
