@@ -137,7 +137,8 @@ def test_probe_summary_judges_each_trained_model_against_its_own_random_init(
     summary = read_table(small_run / "results/probes/narratives-sim.summary.parquet",
                          "probesummary/1").to_pandas().set_index("model")
     config = yaml.safe_load((small_run / "config.yaml").read_text())
-    speech = {m for m in config["targets"]["models"] if config["models"][m]["family"] != "causal_lm"}
+    speech = {m for m in config["targets"]["models"]
+              if config["models"][m]["family"] != "causal_lm"}
     assert set(summary.index) == speech  # a language model hears no phones
     assert summary.loc["hubert-en", "control"] == "logmel-small-random"  # same width
     assert summary.loc["wav2vec2-en", "control"] == "logmel-small-split-random"

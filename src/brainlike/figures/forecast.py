@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from matplotlib.ticker import MaxNLocator
+
 from brainlike.figures.brainscores import plt, roi_order, save_figure
 from brainlike.figures.comparisons import _text_figure
 
@@ -64,6 +66,8 @@ def forecast_figure(gains: pd.DataFrame, path: str | Path) -> None:
             ax.axhline(0, color="grey", lw=0.5)
             if unit == "seconds":
                 ax.set_xscale("log")
+            else:
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_title(roi, fontsize=9)
             ax.set_xlabel(XLABELS[unit], fontsize=8)
             if drawn:
