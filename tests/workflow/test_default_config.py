@@ -54,18 +54,27 @@ def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _checkpoints(config: dict) -> list[str]:
-    return [f"models/{name}/model.pt" for name in config["models"]]
+    """Every model with a checkpoint of its own (a shuffled-context entry reads another's)."""
+    return [f"models/{name}/model.pt" for name, spec in config["models"].items()
+            if "of" not in spec]
+
+
+def _trains(spec: dict) -> bool:
+    return bool(spec.get("training")) and spec["training"].get("steps", 1) > 0
 
 
 def test_every_default_model_trains_on_the_default_corpora(default_run: Path) -> None:
     config = yaml.safe_load((default_run / "config.yaml").read_text())
     for name, spec in config["models"].items():
+        if "of" in spec:
+            continue
         model, _ = checkpoint.load(default_run / "models" / name / "model.pt")
-        assert model.layer_names[0] == "conv1"
+        first = "embedding" if spec["family"] == "causal_lm" else "conv1"
+        assert model.layer_names[0] == first, name
         heldout = json.loads((default_run / "models" / name / "heldout.json").read_text())
-        assert heldout["trained"] == bool(spec["training"]), name
+        assert heldout["trained"] == _trains(spec), name
         log = pq.read_table(default_run / "models" / name / "training_log.parquet").to_pandas()
-        if spec["training"]:
+        if _trains(spec):
             assert heldout["objective"] == spec["training"]["objective"]
             loss = log[log["term"] == "loss"]
             steps = spec["training"]["steps"] if name == LEARNER else 20
@@ -78,13 +87,16 @@ def test_default_config_plans_every_model_through_every_rule(tmp_path: Path) -> 
     proc = snakemake(copy_workflow(tmp_path), "-n", "--quiet", "rules")
     counts = job_counts(proc)
     config = yaml.safe_load((REPO / "config.yaml").read_text())
-    models, baselines = len(config["models"]), len(config["baselines"])
-    trained = sum(1 for spec in config["models"].values() if spec["training"])
-    assert counts["train_model"] == models and trained == 8
-    assert counts["features"] == models + baselines  # each writes all 6 stories
-    assert counts["brain_scores"] == models + baselines  # each scores all 9 listeners
+    models = {name: config["models"][name] for name in config["targets"]["models"]}
+    baselines = len(config["baselines"])
+    assert counts["train_model"] == sum("of" not in spec for spec in models.values())
+    assert sum(_trains(spec) for spec in models.values()) == 11
+    assert counts["features"] == len(models) + baselines  # each writes all 6 stories
+    assert counts["brain_scores"] == len(models) + baselines  # each scores all 9 listeners
     assert counts["responses_parquet"] == 9  # a job per listener
-    assert counts["phone_probe"] == models
+    speech = [n for n, spec in models.items() if spec["family"] != "causal_lm"]
+    assert counts["phone_probe"] == len(speech)
+    assert counts["forecast_scores"] == len(config["forecast"]["models"])
 
 
 def test_default_config_builds_every_parquet_target(default_run: Path) -> None:
