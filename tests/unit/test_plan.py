@@ -158,7 +158,8 @@ def test_default_roster_roles_and_controls() -> None:
     assert roster["wav2vec2-nonspeech"].role == "non-speech"
     assert roster["wav2vec2-fr"].language == "fr"
     assert roster["logmel-random"].role == "random" and roster["logmel-random"].control == ""
-    assert set(plan.scored) == set(DEFAULT["models"]) | set(DEFAULT["baselines"])
+    assert set(plan.scored) == set(DEFAULT["targets"]["models"]) | set(DEFAULT["baselines"])
+    assert roster["words-en"].role == "supervised" and roster["words-en"].control == "logmel-random"
 
 
 def test_controls_are_chosen_among_the_scored_models_only() -> None:

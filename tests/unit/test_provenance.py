@@ -26,7 +26,11 @@ def test_the_plan_names_every_source_of_a_models_scores() -> None:
     assert plan.result_sources("narratives-sim", "spectrogram").checkpoints == ()
     assert plan.result_sources("narratives-sim", None, models=False).checkpoints == ()
     everything = plan.result_sources("narratives-sim", None)
-    assert {m for m, _ in everything.checkpoints} == set(plan.models) & set(plan.scored)
+    # a shuffled-context entry has no checkpoint of its own: it reads its model's
+    own = {m for m in set(plan.models) & set(plan.scored) if not plan.models[m].of}
+    assert {m for m, _ in everything.checkpoints} == own
+    assert plan.result_sources("narratives-sim", "lm-en-shuffled").checkpoints == (
+        ("lm-en", "models/lm-en/model.pt"),)
     assert re.fullmatch(r"[0-9a-f]{64}", src.config_sha256)
     assert re.fullmatch(r"([0-9a-f]{40}(-dirty)?|unknown)", src.code_commit)
     changed = yaml.safe_load((REPO / "config.yaml").read_text())
