@@ -71,10 +71,8 @@ def small_config(workdir: Path) -> dict:
     # the forecast windows of one text and one speech model, two distances and one offset.
     config["targets"]["models"] = [m for m in config["targets"]["models"]
                                    if not m.startswith(("lm-fr", "lm-zh"))]
-    forecast = config["forecast"]
-    forecast.update(models=["lm-en", "wav2vec2-en"], distances=[1, 2], offsets_s=[0.1],
-                    layers={m: v for m, v in forecast.get("layers", {}).items()
-                            if m in ("lm-en", "wav2vec2-en")})
+    config["forecast"].update(models=["lm-en", "wav2vec2-en"], distances=[1, 2],
+                              offsets_s=[0.1])
     # Two listeners per language are too few for per-language ceilings (each needs 3).
     config["scores"].update(ceiling_group=None, permutations=200, block_trs=5)
     return config

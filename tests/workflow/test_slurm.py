@@ -18,6 +18,7 @@ import pytest
 import torch
 import yaml
 
+from brainlike.features import baselines
 from tests.workflow.conftest import REPO, SNAKEMAKE, copy_workflow, small_config, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -31,8 +32,9 @@ TARGETS = [f"results/brainscores/narratives-sim/{TRAINED}.parquet",
 REUSED = ["data", ".snakemake", "config", "config.yaml", "Snakefile", "rules",
           "workflow_scripts", "envs", "report"]
 #: The profile's GPU rules; every other rule must not ask for a GPU.
-GPU_RULES = {"train_model", "features", "brain_scores", "phone_probe"}
-BASELINES = {"spectrogram", "phonemes", "words"}
+GPU_RULES = {"train_model", "features", "brain_scores", "phone_probe", "forecast_features",
+             "forecast_scores"}
+BASELINES = set(baselines.BASELINES)
 
 
 def wants_gpu(rule: str, model: str | None) -> bool:

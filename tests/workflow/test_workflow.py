@@ -202,12 +202,12 @@ def test_unreachable_source_fails_naming_the_url(tmp_path: Path) -> None:
 def test_one_brain_score_file_plans_only_what_it_needs(tmp_path: Path) -> None:
     workdir = copy_workflow(tmp_path)
     (workdir / "config.yaml").write_text(yaml.safe_dump(small_config(workdir)))
-    target = "results/brainscores/narratives-sim/words.parquet"
+    target = "results/brainscores/narratives-sim/semantic.parquet"
     proc = snakemake(workdir, "-n", target)
     counts = job_counts(proc)
     assert counts.get("brain_scores") == 1
     assert counts.get("responses_parquet") == 4  # every listener, one job each
-    assert counts.get("features") == 1  # the words baseline, every story
+    assert counts.get("features") == 1  # the semantic baseline, every story
     for absent in ("train_model", "noise_ceilings", "summary", "corpus_parquet",
                    "simulate_corpus"):
         assert absent not in counts, counts
@@ -263,7 +263,7 @@ def test_forecast_gains_cover_every_model_window_layer_and_roi(small_run: Path) 
     gains = pd.read_parquet(small_run / "results/forecast/narratives-sim.parquet")
     rois = set(read_table(small_run / "data/parquet/narratives-sim/vertices.parquet",
                           "vertices/1").column("roi_name").to_pylist())
-    expected = {"lm-en": ("words", {"embedding", "block1", "block2"}, {1.0, 2.0}),
+    expected = {"lm-en": ("words", {"block2"}, {1.0, 2.0}),  # its last layer
                 "wav2vec2-en": ("seconds", {"transformer4"}, {0.1})}  # its last layer
     assert set(gains["model"]) == set(expected)
     for model, (unit, layers, aheads) in expected.items():

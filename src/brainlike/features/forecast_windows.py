@@ -56,15 +56,16 @@ class Window:
 
 
 def chosen_layers(names: list[str], chosen: tuple[str, ...] | None, text: bool) -> list[str]:
-    """The layers to analyse: ``chosen`` (checked against ``names``), else every layer of a
-    text model and the last of a speech model."""
+    """The layers to analyse: ``chosen`` (checked against ``names``), else the model's last
+    (``text`` is kept for the callers; both kinds default alike: each layer's windows are
+    feature sets to score, so all of them multiply the cost)."""
     if chosen:
         unknown = [n for n in chosen if n not in names]
         if unknown:
             raise ValueError(f"forecast layers {unknown} are not layers of the model "
                              f"({names})")
         return [n for n in names if n in chosen]
-    return list(names) if text else names[-1:]
+    return names[-1:]
 
 
 def windows(layers: list[str], aheads: tuple[float, ...], unit: str) -> list[Window]:
