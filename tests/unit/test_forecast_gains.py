@@ -50,11 +50,10 @@ def test_bad_windows_raise(make, message: str) -> None:
 
 def test_layers_default_to_every_text_layer_and_the_last_speech_layer() -> None:
     names = ["conv1", "transformer1", "transformer2"]
-    assert chosen_layers(names, None, text=True) == names[-1:]
-    assert chosen_layers(names, None, text=False) == ["transformer2"]
-    assert chosen_layers(names, ("transformer2", "conv1"), text=False) == ["conv1", "transformer2"]
+    assert chosen_layers(names, None) == names[-1:] == ["transformer2"]
+    assert chosen_layers(names, ("transformer2", "conv1")) == ["conv1", "transformer2"]
     with pytest.raises(ValueError, match="not layers of the model"):
-        chosen_layers(names, ("block1",), text=True)
+        chosen_layers(names, ("block1",))
     assert [w.name for w in windows(["a"], (1.0, 2.0), "words")] == ["a", "a+d1", "a+d2"]
 
 

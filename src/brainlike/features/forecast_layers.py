@@ -64,12 +64,10 @@ def forecast_frames(name: str, model, stimulus: Stimulus, spec: FeatureSpec,
     """set name -> (frames at spec.rate, F) of model ``name`` for one story: its chosen
     layers (``forecast.layers``) alone and with every window ahead. ``model``: a speech
     encoder or a text model's ``WordReader`` (``story.load_model``)."""
-    chosen = forecast.layers.get(name)
+    layers = chosen_layers(list(model.layer_names), forecast.layers.get(name))
     if isinstance(model, WordReader):
-        layers = chosen_layers(model.layer_names, chosen, text=True)
         return text_forecast_frames(model, stimulus.words, stimulus.story, stimulus.duration,
                                     spec.rate, layers, forecast.distances, forecast.components)
-    layers = chosen_layers(list(model.layer_names), chosen, text=False)
     frames = story_frames(name, stimulus, [stimulus], spec, model, device)
     return speech_forecast_frames({k: frames[k] for k in layers}, spec.rate, layers,
                                   forecast.offsets_s, forecast.components)

@@ -55,10 +55,10 @@ class Window:
         return cls(layer, float(number), unit)
 
 
-def chosen_layers(names: list[str], chosen: tuple[str, ...] | None, text: bool) -> list[str]:
+def chosen_layers(names: list[str], chosen: tuple[str, ...] | None) -> list[str]:
     """The layers to analyse: ``chosen`` (checked against ``names``), else the model's last
-    (``text`` is kept for the callers; both kinds default alike: each layer's windows are
-    feature sets to score, so all of them multiply the cost)."""
+    (each layer's windows are feature sets to score, so every extra layer multiplies the
+    cost)."""
     if chosen:
         unknown = [n for n in chosen if n not in names]
         if unknown:
