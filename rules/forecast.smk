@@ -28,7 +28,7 @@ rule forecast_features:
     conda:
         "../envs/brainlike.yaml"
     script:
-        "../workflow_scripts/forecast_features.py"
+        "../workflow_scripts/features.py"
 
 
 # The brain-score job's script on the forecast feature sets, without the per-layer
