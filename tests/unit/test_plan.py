@@ -122,7 +122,8 @@ PATTERNS = [p for p in vars(paths).values() if isinstance(p, paths.Pattern)]
 def test_every_pattern_reads_back_what_it_writes(pattern: paths.Pattern) -> None:
     values = {"dataset": "narr-1", "corpus": "speech_sim", "name": "narr-1", "collection": "en",
               "subject": "sub-007", "task": "pieman", "story": "milkyway_vodka-2",
-              "model": "wav2vec2-en", "figure": "best"}
+              "model": "wav2vec2-en", "figure": "best",
+              "session": "sub-222426_ses-501498760"}
     used = {k: values[k] for k in pattern.fields}
     path = pattern.path(**values)
     assert "{" not in path
@@ -193,8 +194,8 @@ def test_score_inputs_cover_every_listener_and_each_story_heard_once() -> None:
      "models.hubert-en: corpus 'nope'"),
     (lambda c: c["models"]["hubert-en"]["training"].update(collections=["xx"]),
      "collections \\['xx'\\]"),
-    (lambda c: c["models"]["hubert-en"]["training"].update(objective="cpc"),
-     "unknown training objective 'cpc'"),
+    (lambda c: c["models"]["hubert-en"]["training"].update(objective="simclr"),
+     "unknown training objective 'simclr'"),
     (lambda c: c["models"]["hubert-en-it2"]["training"].update(teacher="nobody"),
      "teacher 'nobody'"),
     (lambda c: c["models"]["waveform-random"].update(preset="small"),

@@ -224,6 +224,8 @@ FAMILY_CONFIGS = {"waveform": Wav2Vec2Config, "logmel": LogMelEncoderConfig,
 #: Families whose input is the stimulus's words, not its audio (no phone probe, word-level
 #: forecast windows, trained by a text objective).
 TEXT_FAMILIES = frozenset({"causal_lm"})
+#: Families that read movie frames (vision models, scored against `viewing` datasets).
+VIDEO_FAMILIES = frozenset({"cpc", "mae"})
 
 
 def family_preset(family: str, preset: str
