@@ -336,6 +336,8 @@ rule shape_bias:
         spec=PLAN.vision,
         model=feature_model,
         seed=PLAN.seed,
+    wildcard_constraints:
+        model=PLAN.modality_wildcard("vision_models"),
     log:
         "logs/probes/shape_bias_{model}.log",
     threads: 1
