@@ -137,3 +137,8 @@ def learned(metrics: dict[str, float]) -> bool:
     enforced: a model that learned nothing is still a result."""
     return bool(metrics["infonce_accuracy"] > LEARNED_ACCURACY_RATIO * metrics["chance_accuracy"]
                 and metrics["loss"] < metrics["log_n"])
+
+
+def build(spec, model: CPCNet) -> CPCObjective:
+    """The objective module the shared loop trains (``objectives/__init__.py``)."""
+    return CPCObjective(model)
