@@ -104,3 +104,75 @@ CPC_PRESETS: dict[str, CPCConfig] = {
                           input_size=32, hidden=32, pool_grid=4),
 }
 
+
+@dataclass(frozen=True)
+class MAEConfig:
+    """Architecture hyperparameters; stored in every checkpoint.
+
+    input_size: side (px) frames are average-pooled to before patching; frames must be at
+        least this large.
+    patch: patch side (px); divides ``input_size``.
+    pool: the layers' token grid is average-pooled onto ``pool x pool`` cells, so every layer
+        has ``dim * pool**2`` features per frame (1: the token average).
+    """
+
+    input_size: int = 64
+    patch: int = 4
+    dim: int = 768
+    depth: int = 12
+    heads: int = 12
+    mlp_ratio: float = 4.0
+    decoder_dim: int = 512
+    decoder_depth: int = 8
+    decoder_heads: int = 16
+    mask_ratio: float = 0.75
+    norm_pix_loss: bool = True
+    pool: int = 1
+
+    def __post_init__(self) -> None:
+        if self.patch < 1 or self.input_size % self.patch:
+            raise ValueError(f"patch must divide input_size, found patch={self.patch}, "
+                             f"input_size={self.input_size}")
+        if self.dim % 4 or self.decoder_dim % 4:
+            raise ValueError("2-D sine-cosine positions need dim and decoder_dim divisible by 4, "
+                             f"found {self.dim} and {self.decoder_dim}")
+        if self.dim % self.heads or self.decoder_dim % self.decoder_heads:
+            raise ValueError(f"heads must divide their width, found dim={self.dim}/heads="
+                             f"{self.heads}, decoder_dim={self.decoder_dim}/decoder_heads="
+                             f"{self.decoder_heads}")
+        if not 0.0 < self.mask_ratio < 1.0:
+            raise ValueError(f"mask_ratio must be in (0, 1), found {self.mask_ratio}")
+        if not 1 <= self.pool <= self.grid:
+            raise ValueError(f"pool must be in [1, {self.grid}] (the patch grid), found {self.pool}")
+
+    @property
+    def grid(self) -> int:
+        """Patches per side."""
+        return self.input_size // self.patch
+
+    @property
+    def n_patches(self) -> int:
+        return self.grid ** 2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> MAEConfig:
+        return cls(**d)
+
+    @classmethod
+    def preset(cls, name: str) -> MAEConfig:
+        if name not in MAE_PRESETS:
+            raise ValueError(f"unknown MAE preset {name!r}; choose from {sorted(MAE_PRESETS)}")
+        return MAE_PRESETS[name]
+
+
+MAE_PRESETS: dict[str, MAEConfig] = {
+    # ViT-B's encoder and the paper's decoder; 4 px patches give the 64x64 world a 16x16 grid,
+    # about ViT-B/16's 14x14 on 224 px images.
+    "paper": MAEConfig(),
+    # 8x8 patches of 4 px on frames pooled to 32 px: a training step runs on one CPU thread.
+    "tiny": MAEConfig(input_size=32, patch=4, dim=128, depth=4, heads=4, mlp_ratio=2.0,
+                      decoder_dim=64, decoder_depth=2, decoder_heads=4, pool=2),
+}

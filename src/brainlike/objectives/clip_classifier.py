@@ -91,3 +91,13 @@ def evaluate(module: ClipClassifier, batches: Iterable[dict], device: torch.devi
 def learned(metrics: dict[str, float]) -> bool:
     """Clips named better than by always naming the most frequent class."""
     return metrics["accuracy"] > metrics["majority_accuracy"]
+
+
+def build(spec, model: nn.Module) -> ClipClassifier:
+    """The classifier a ``shape_classifier`` or ``motion_classifier`` entry trains: the
+    backbone's last layer named to the clip's shape class or motion-direction class."""
+    from brainlike.simulate.movies import N_DIRECTIONS, SHAPES
+
+    label, n = {"shape_classifier": ("shape", len(SHAPES)),
+                "motion_classifier": ("direction", N_DIRECTIONS)}[spec.training.objective]
+    return ClipClassifier(model, label, n)

@@ -92,3 +92,8 @@ def evaluate(module: MAEObjective, batches: Iterable[dict], device: torch.device
 def learned(metrics: dict[str, float]) -> bool:
     """Masked patches reconstructed clearly better than by the mean visible patch."""
     return metrics["reconstruction_mse"] < LEARNED_FRACTION * metrics["mean_patch_mse"]
+
+
+def build(spec, model: MAE) -> MAEObjective:
+    """The objective module the shared loop trains (``objectives/__init__.py``)."""
+    return MAEObjective(model)
