@@ -14,15 +14,15 @@ ALPHAS = np.logspace(-2, 4, 7)
 def _planted(bins: int, n_cells: int, repeats: int, lag: int, seed: int
              ) -> tuple[np.ndarray, np.ndarray]:
     """Features (bins, 10) and responses (repeats, bins, n_cells): a linear map of the
-    features ``lag`` bins earlier, each repeat with independent noise of about the signal's
-    variance; a few cells are noise only."""
+    features ``lag`` bins earlier, each repeat with independent noise of four times the
+    signal's variance (a repeat-mean ceiling near 0.8); a few cells are noise only."""
     rng = np.random.default_rng(seed)
     features = rng.standard_normal((bins, 10)).astype(np.float32)
     w = rng.standard_normal((10, n_cells)) / np.sqrt(10)
     w[:, :3] = 0.0
     signal = np.zeros((bins, n_cells))
     signal[lag:] = features[:bins - lag] @ w
-    noise = rng.standard_normal((repeats, bins, n_cells))
+    noise = 2.0 * rng.standard_normal((repeats, bins, n_cells))
     return features, (signal + noise).astype(np.float32)
 
 
@@ -53,7 +53,7 @@ def test_delays_find_a_lagged_response() -> None:
     features, responses = _planted(300, 10, 6, lag=2, seed=2)
     instant = cell_scores(features, responses, ALPHAS, n_folds=4, delays=(0,))
     fir = cell_scores(features, responses, ALPHAS, n_folds=4, delays=(0, 1, 2))
-    assert fir["r"].iloc[3:].min() > 0.6
+    assert fir["r"].iloc[3:].min() > 0.45
     assert instant["r"].iloc[3:].abs().max() < 0.25
 
 
