@@ -7,7 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainlike.scores.specialisation import SHARED, bootstrap_specialisation, specialisation
+from brainlike.scores.specialisation import (
+    SHARED,
+    bootstrap_specialisation,
+    specialisation,
+)
 
 DORSAL = ("VISal", "VISpm")
 VENTRAL = ("VISl",)

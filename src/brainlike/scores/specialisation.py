@@ -57,7 +57,7 @@ def _layout(scores: pd.DataFrame, areas: list[str], score: str) -> _Layout:
     if "seed" not in table:
         table["seed"] = 0
     table["pathway"] = table["pathway"].where(table["pathway"].notna(), SHARED).astype(str)
-    table["unit"] = table["cell"] if "cell" in table else 0
+    table["unit"] = table.get("cell", 0)
     absent = sorted(set(areas) - set(table["area"]))
     if absent:
         raise ValueError(f"no scores for areas {absent}; found {sorted(set(table['area']))}")
