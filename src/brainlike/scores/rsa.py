@@ -132,7 +132,7 @@ def rsa_scores(layers: dict[str, np.ndarray], responses_by_area: dict[str, np.nd
     rows = []
     for layer, features in layers.items():
         features = np.asarray(features)
-        for area, (neural, ceiling, bins) in areas.items():
+        for area, (_, _, bins) in areas.items():
             if features.ndim != 2 or len(features) != bins:
                 raise ValueError(f"layer {layer!r} must be (bins={bins}, D) like area "
                                  f"{area!r}, found shape {features.shape}")
