@@ -159,8 +159,17 @@ def test_default_roster_roles_and_controls() -> None:
     assert roster["wav2vec2-nonspeech"].role == "non-speech"
     assert roster["wav2vec2-fr"].language == "fr"
     assert roster["logmel-random"].role == "random" and roster["logmel-random"].control == ""
-    assert set(plan.scored) == set(DEFAULT["targets"]["models"]) | set(DEFAULT["baselines"])
     assert roster["words-en"].role == "supervised" and roster["words-en"].control == "logmel-random"
+    # each modality's datasets score its own models and baselines
+    vision = {m for m in DEFAULT["targets"]["models"] if DEFAULT["models"][m]["family"] in
+              ("cpc", "mae")}
+    assert vision and set(plan.vision_models) == vision
+    assert set(plan.scored) == (set(DEFAULT["targets"]["models"]) - vision
+                                | set(DEFAULT["baselines"]))
+    assert set(plan.vision_scored) == vision | set(DEFAULT["vision"]["baselines"])
+    assert roster["cpc"].control == "cpc-random" and roster["cpc-one"].control == "cpc-one-random"
+    assert roster["shape-cpc"].role == "supervised" and roster["shape-cpc"].control == "cpc-random"
+    assert roster["mae"].control == "mae-random"
 
 
 def test_controls_are_chosen_among_the_scored_models_only() -> None:
