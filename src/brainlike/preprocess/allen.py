@@ -176,4 +176,4 @@ def to_parquet(root: Path, sessions: list[str], side_table: Path | None, out_sti
     n_cells = sum(len(c) for c in cells)
     log.info("converted %d sessions, %d cells, %d-frame %s", len(sessions), n_cells,
              len(template), movie)
-    return {"sessions": done, "n_cells": n_cells, "n_frames": int(len(template))}
+    return {"sessions": done, "n_cells": n_cells, "n_frames": len(template)}

@@ -19,6 +19,7 @@ imaging sample by time (``movie_responses``).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,8 +108,12 @@ def _label(prefix: str, value: object) -> str:
 def read_session(path: str | Path, movie: str = MOVIE) -> Session:
     """Read and check one session file (read-only, through pynwb)."""
     path = Path(path)
-    with NWBHDF5IO(str(path), mode="r") as io:
-        nwb = io.read()
+    with contextlib.ExitStack() as stack:
+        try:
+            io = stack.enter_context(NWBHDF5IO(str(path), mode="r"))
+            nwb = io.read()
+        except Exception as exc:  # h5py, hdmf and pynwb each raise their own kinds
+            raise InputError(path, f"not a readable NWB file ({exc})") from exc
         module = _child(path, nwb.processing, MODULE, "processing module")
         dff_container = _child(path, module.data_interfaces, DFF_CONTAINER,
                                "ophys data interface")
@@ -130,9 +135,8 @@ def read_session(path: str | Path, movie: str = MOVIE) -> Session:
         if EVENTS_SERIES in dff_container.roi_response_series:
             events = np.asarray(dff_container[EVENTS_SERIES].data[:], dtype=np.float32)
         roi_ids = np.asarray(plane.id[:], dtype=np.int64)
-        location = str(nwb.imaging_planes[IMAGING_PLANE].location
-                       if IMAGING_PLANE in nwb.imaging_planes
-                       else next(iter(nwb.imaging_planes.values())).location)
+        location = str(_child(path, nwb.imaging_planes, IMAGING_PLANE,
+                              "imaging plane").location)
         template = np.asarray(template_series.data[:])
         frames = np.asarray(shown.data[:])
         times = np.asarray(shown.timestamps[:], dtype=np.float64)

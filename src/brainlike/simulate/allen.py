@@ -20,22 +20,37 @@ from __future__ import annotations
 import logging
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pynwb import NWBHDF5IO, NWBFile
-from pynwb.device import Device
 from pynwb.file import Subject
 from pynwb.image import ImageSeries, IndexSeries
-from pynwb.ophys import (DfOverF, Fluorescence, ImageSegmentation, OpticalChannel,
-                         PlaneSegmentation, RoiResponseSeries)
+from pynwb.ophys import (
+    DfOverF,
+    Fluorescence,
+    ImageSegmentation,
+    OpticalChannel,
+    PlaneSegmentation,
+    RoiResponseSeries,
+)
 
 from brainlike.preprocess.allen import GROUNDTRUTH_DIR, SIDE_TABLE
-from brainlike.preprocess.nwb import (DFF_CONTAINER, DFF_SERIES, EVENTS_SERIES, IMAGING_PLANE,
-                                      MODULE, MOVIE, MOVIE_FPS, PLANE, SEGMENTATION,
-                                      presentation_name, session_file)
+from brainlike.preprocess.nwb import (
+    DFF_CONTAINER,
+    DFF_SERIES,
+    EVENTS_SERIES,
+    IMAGING_PLANE,
+    MODULE,
+    MOVIE,
+    MOVIE_FPS,
+    PLANE,
+    SEGMENTATION,
+    presentation_name,
+    session_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +71,7 @@ ROI_RADIUS = (3, 6)
 #: An event is a rise of the dF/F by more than this many noise SDs in one sample.
 EVENT_SDS = 3.0
 FLUORESCENCE_F0 = 100.0
-SESSION_START = datetime(2016, 1, 1, tzinfo=timezone.utc)
+SESSION_START = datetime(2016, 1, 1, tzinfo=UTC)
 
 
 def _ophys_times(end: float, rng: np.random.Generator) -> np.ndarray:
@@ -80,6 +95,7 @@ def _noise_sd(dff_at_frames: np.ndarray) -> np.ndarray:
     if len(steps) == 0:
         return np.zeros(dff_at_frames.shape[-1])
     mad = np.median(np.abs(steps - np.median(steps, axis=0)), axis=0)
+    # MAD -> SD for a normal; a difference of two samples has sqrt(2) times their noise.
     return 1.4826 * mad / np.sqrt(2.0)
 
 
