@@ -123,7 +123,7 @@ def test_every_pattern_reads_back_what_it_writes(pattern: paths.Pattern) -> None
     values = {"dataset": "narr-1", "corpus": "speech_sim", "name": "narr-1", "collection": "en",
               "subject": "sub-007", "task": "pieman", "story": "milkyway_vodka-2",
               "model": "wav2vec2-en", "figure": "best",
-              "session": "sub-222426_ses-501498760"}
+              "session": "ses-501498760"}
     used = {k: values[k] for k in pattern.fields}
     path = pattern.path(**values)
     assert "{" not in path

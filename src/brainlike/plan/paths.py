@@ -24,8 +24,8 @@ WILDCARDS: dict[str, str] = {
     "story": r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "model": r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "figure": r"[a-z_]+",
-    # A two-photon session (imaging plane) in the DANDI 000728 naming.
-    "session": r"sub-[A-Za-z0-9]+_ses-[A-Za-z0-9]+",
+    # A two-photon session (imaging plane): its experiment id in the DANDI 000728 naming.
+    "session": r"ses-[A-Za-z0-9]+",
 }
 
 

@@ -85,9 +85,20 @@ class ViewingDataset:
     def groundtruth_dir(self) -> str:
         return GROUNDTRUTH_DIR
 
+    @property
+    def side_table_outside(self) -> bool:
+        """A side table given as ``/...`` or ``./...`` lies outside the dataset (relative to
+        the working directory): DANDI's files carry no depth or Cre line."""
+        return bool(self.side_table) and self.side_table.startswith(("/", "./"))
+
+    def side_table_path(self, root: str) -> str | None:
+        if not self.side_table:
+            return None
+        return self.side_table if self.side_table_outside else f"{root}/{self.side_table}"
+
     def files_to_get(self) -> list[str]:
         paths = ["dandiset.yaml"] + [self.nwb(s) for s in self.sessions]
-        paths += [self.side_table] if self.side_table else []
+        paths += [self.side_table] if self.side_table and not self.side_table_outside else []
         paths += [GROUNDTRUTH_DIR] if self.groundtruth else []
         return paths
 

@@ -110,7 +110,28 @@ def _groundtruth(directory: Path) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def to_parquet(root: Path, sessions: list[str], side_table: Path | None, out_stimulus: Path,
+def _movie_table(root: Path, template: np.ndarray, fps: float) -> pa.Table:
+    latents_path = root / GROUNDTRUTH_DIR / LATENTS
+    latents = _latents(latents_path, len(template)) if latents_path.exists() else None
+    return stimulus_table(template, fps, latents)
+
+
+def write_movie(root: Path, session: str, out: Path, movie: str = MOVIE,
+                fps: float = MOVIE_FPS) -> int:
+    """The stimuli table of ``movie`` from one session's template (every session's is the
+    same: the cells' conversion checks it); returns the number of frames."""
+    template = read_session(Path(root) / session, movie=movie).template
+    _write(_movie_table(Path(root), template, fps), Path(out))
+    return len(template)
+
+
+def write_groundtruth(root: Path, out: Path) -> None:
+    """The simulated dataset's tuning tables, stacked, to ``out``."""
+    _write(_groundtruth(Path(root) / GROUNDTRUTH_DIR), Path(out))
+
+
+def to_parquet(root: Path, sessions: list[str], side_table: Path | None,
+               out_stimulus: Path | None,
                out_cells: Path, out_sessions_dir: Path, groundtruth: Path | None,
                movie: str = MOVIE, fps: float = MOVIE_FPS) -> dict:
     """Convert the ``sessions`` (NWB paths relative to ``root``) to the Parquet tables.
@@ -166,11 +187,10 @@ def to_parquet(root: Path, sessions: list[str], side_table: Path | None, out_sti
             done.append(session.session)
 
         assert template is not None
-        latents_path = root / GROUNDTRUTH_DIR / LATENTS
-        latents = _latents(latents_path, len(template)) if latents_path.exists() else None
         if groundtruth is not None:
-            _write(_groundtruth(root / GROUNDTRUTH_DIR), Path(groundtruth))
-        _write(stimulus_table(template, fps, latents), Path(out_stimulus))
+            write_groundtruth(root, Path(groundtruth))
+        if out_stimulus is not None:
+            _write(_movie_table(root, template, fps), Path(out_stimulus))
         _write(pa.Table.from_pandas(pd.concat(cells, ignore_index=True), schema=CELLS,
                                     preserve_index=False), Path(out_cells))
     n_cells = sum(len(c) for c in cells)
