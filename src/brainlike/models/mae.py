@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["MAEConfig", "PRESETS", "MAE", "random_masking", "sincos_positions", "pathway_of"]
+__all__ = ["MAE", "PRESETS", "MAEConfig", "pathway_of", "random_masking", "sincos_positions"]
 
 # Normalised-pixel targets divide by sqrt(var + eps), as in the reference implementation.
 NORM_PIX_EPS = 1e-6
@@ -130,7 +130,7 @@ def random_masking(x: Tensor, mask_ratio: float,
     if not 0.0 <= mask_ratio < 1.0:
         raise ValueError(f"mask_ratio must be in [0, 1), found {mask_ratio}")
     b, n, d = x.shape
-    keep = int(round((1.0 - mask_ratio) * n))
+    keep = round((1.0 - mask_ratio) * n)
     if keep < 1:
         raise ValueError(f"mask_ratio {mask_ratio} keeps no patch of {n}")
     noise = torch.rand(b, n, generator=generator).to(x.device)
