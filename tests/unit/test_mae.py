@@ -11,7 +11,13 @@ import torch
 import torch.nn.functional as F
 
 from brainlike.models.mae import MAE, PRESETS, MAEConfig, pathway_of, random_masking
-from brainlike.objectives.mae import MAEObjective, evaluate, learned, mean_patch_mse
+from brainlike.objectives.mae import (
+    MAEObjective,
+    evaluate,
+    learned,
+    mean_patch_mse,
+    sample_frames,
+)
 
 CPU = torch.device("cpu")
 # The tiny preset's geometry (32 px input read from 64 px frames, 4 px patches) at a width
@@ -173,3 +179,17 @@ def test_the_baseline_is_the_mean_visible_patch():
         mean = targets[n][mask[n] == 0].mean(0)
         expected += [((targets[n, j] - mean) ** 2).mean() for j in range(4) if mask[n, j]]
     torch.testing.assert_close(mean_patch_mse(targets, mask), torch.stack(expected).mean())
+
+
+def test_each_clip_gives_distinct_frames_of_its_own():
+    # frame t of clip b is filled with the value 10 * b + t, so a picked frame names its source
+    clips = (10 * torch.arange(3)[:, None] + torch.arange(5)).float()[:, :, None, None]
+    picked = sample_frames(clips.expand(3, 5, 2, 2), 4, torch.Generator().manual_seed(0))
+    assert picked.shape == (12, 2, 2)
+    source = picked[:, 0, 0].reshape(3, 4).long()
+    for b in range(3):
+        assert (source[b] // 10 == b).all() and len(set(source[b].tolist())) == 4
+    again = sample_frames(clips.expand(3, 5, 2, 2), 4, torch.Generator().manual_seed(0))
+    assert torch.equal(picked, again)
+    with pytest.raises(ValueError, match="6 distinct frames"):
+        sample_frames(clips.expand(3, 5, 2, 2), 6)

@@ -59,7 +59,7 @@ def random_masking(x: Tensor, mask_ratio: float,
     if not 0.0 <= mask_ratio < 1.0:
         raise ValueError(f"mask_ratio must be in [0, 1), found {mask_ratio}")
     b, n, d = x.shape
-    keep = int(round((1.0 - mask_ratio) * n))
+    keep = round((1.0 - mask_ratio) * n)
     if keep < 1:
         raise ValueError(f"mask_ratio {mask_ratio} keeps no patch of {n}")
     noise = torch.rand(b, n, generator=generator).to(x.device)

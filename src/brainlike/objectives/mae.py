@@ -19,8 +19,8 @@ from brainlike.models.mae import MAE
 from brainlike.objectives.base import seeded, weighted_mean
 from brainlike.training.loop import to_device
 
-__all__ = ["MAEObjective", "sample_frames", "mean_patch_mse", "evaluate", "learned",
-           "LEARNED_FRACTION"]
+__all__ = ["LEARNED_FRACTION", "MAEObjective", "evaluate", "learned", "mean_patch_mse",
+           "sample_frames"]
 
 #: ``learned`` asks for a reconstruction error below this share of the baseline's. Below 1 so
 #: that a decoder predicting zero everywhere (the mean of normalised patches) does not pass
@@ -64,7 +64,7 @@ class MAEObjective(nn.Module):
 
     def forward(self, batch: dict, generator: torch.Generator | None = None) -> dict[str, Tensor]:
         images = sample_frames(batch["frames"], self.frames_per_clip, generator)
-        loss, pred, mask = self.model(images, generator)
+        loss, _, mask = self.model(images, generator)
         # The baseline on the same masks costs one subtraction: worth logging every step.
         baseline = mean_patch_mse(self.model.targets(images), mask)
         return {"loss": loss, "mean_patch_mse": baseline.detach(), "masked": mask.sum()}
