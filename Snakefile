@@ -21,6 +21,7 @@ include: "rules/scores.smk"
 include: "rules/figures.smk"
 include: "rules/probes.smk"
 include: "rules/forecast.smk"
+include: "rules/vision.smk"
 
 
 # Light jobs run where snakemake runs, not through a cluster queue; acquisition needs the
@@ -38,6 +39,9 @@ localrules:
     forecast_gains,
     forecast_figure,
     provenance,
+    vision_figures,
+    shape_bias_table,
+    cue_conflict_images,
 
 
 rule all:

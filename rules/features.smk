@@ -13,6 +13,8 @@ rule features:
         model=feature_model,
         dataset=listening_dataset,
         files=feature_files,
+    wildcard_constraints:
+        dataset=PLAN.modality_wildcard("listening"),
     log:
         "logs/features/{dataset}/{model}.log",
     benchmark:

@@ -26,6 +26,8 @@ rule brain_score_figures:
     params:
         sources=result_sources,
         models=PLAN.target_models,
+    wildcard_constraints:
+        dataset=PLAN.modality_wildcard("listening"),
     log:
         "logs/figures/{dataset}.log",
     conda:
@@ -57,6 +59,8 @@ rule comparison_figures:
         roster=PLAN.roster,
         dataset=listening_dataset,
         root=listening_raw,
+    wildcard_constraints:
+        dataset=PLAN.modality_wildcard("listening"),
     log:
         "logs/figures/{dataset}_comparisons.log",
     conda:

@@ -10,6 +10,8 @@ rule stimulus_parquet:
         settings=settings("dataset"),
         dataset=listening_dataset,
         root=listening_raw,
+    wildcard_constraints:
+        dataset=PLAN.modality_wildcard("listening"),
     log:
         "logs/preprocess/{dataset}/stimulus_{story}.log",
     conda:
@@ -29,6 +31,8 @@ rule vertices_parquet:
         root=listening_raw,
         atlas=listening_atlas,
         atlas_root=atlas_raw,
+    wildcard_constraints:
+        dataset=PLAN.modality_wildcard("listening"),
     log:
         "logs/preprocess/{dataset}/vertices.log",
     conda:
@@ -48,6 +52,8 @@ rule responses_parquet:
         dataset=listening_dataset,
         root=listening_raw,
         files=listener_files,
+    wildcard_constraints:
+        dataset=PLAN.modality_wildcard("listening"),
     log:
         "logs/preprocess/{dataset}/{subject}.log",
     resources:
@@ -67,6 +73,8 @@ rule groundtruth_parquet:
         settings=settings("dataset"),
         dataset=listening_dataset,
         root=listening_raw,
+    wildcard_constraints:
+        dataset=PLAN.modality_wildcard("listening"),
     log:
         "logs/preprocess/{dataset}/groundtruth.log",
     conda:
@@ -84,6 +92,8 @@ rule corpus_parquet:
         settings=settings("corpus"),
         corpus=corpus,
         root=corpus_raw,
+    wildcard_constraints:
+        corpus=PLAN.modality_wildcard("corpora"),
     log:
         "logs/preprocess/{corpus}/{collection}.log",
     benchmark:

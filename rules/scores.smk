@@ -16,6 +16,8 @@ rule brain_scores:
         runs=run_files,
         features=feature_files,
         seed=PLAN.seed,
+    wildcard_constraints:
+        dataset=PLAN.modality_wildcard("listening"),
     log:
         "logs/scores/{dataset}/{model}.log",
     benchmark:
@@ -45,6 +47,8 @@ rule noise_ceilings:
         dataset=listening_dataset,
         root=listening_raw,
         seed=PLAN.seed,
+    wildcard_constraints:
+        dataset=PLAN.modality_wildcard("listening"),
     log:
         "logs/scores/{dataset}/ceilings.log",
     resources:
@@ -64,6 +68,8 @@ rule summary:
         settings=settings("scores"),
         sources=result_sources,
         spec=PLAN.scores,
+    wildcard_constraints:
+        dataset=PLAN.modality_wildcard("listening"),
     log:
         "logs/scores/{dataset}/summary.log",
     conda:

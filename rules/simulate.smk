@@ -30,6 +30,8 @@ rule simulate_corpus:
         settings=settings("corpus"),
         corpus=corpus,
         seed=PLAN.seed,
+    wildcard_constraints:
+        corpus=PLAN.modality_wildcard("corpora"),
     log:
         "logs/simulate/{corpus}.corpus.log",
     benchmark:

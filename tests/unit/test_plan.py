@@ -122,7 +122,8 @@ PATTERNS = [p for p in vars(paths).values() if isinstance(p, paths.Pattern)]
 def test_every_pattern_reads_back_what_it_writes(pattern: paths.Pattern) -> None:
     values = {"dataset": "narr-1", "corpus": "speech_sim", "name": "narr-1", "collection": "en",
               "subject": "sub-007", "task": "pieman", "story": "milkyway_vodka-2",
-              "model": "wav2vec2-en", "figure": "best"}
+              "model": "wav2vec2-en", "figure": "best",
+              "session": "sub-222426_ses-501498760"}
     used = {k: values[k] for k in pattern.fields}
     path = pattern.path(**values)
     assert "{" not in path
@@ -158,8 +159,17 @@ def test_default_roster_roles_and_controls() -> None:
     assert roster["wav2vec2-nonspeech"].role == "non-speech"
     assert roster["wav2vec2-fr"].language == "fr"
     assert roster["logmel-random"].role == "random" and roster["logmel-random"].control == ""
-    assert set(plan.scored) == set(DEFAULT["targets"]["models"]) | set(DEFAULT["baselines"])
     assert roster["words-en"].role == "supervised" and roster["words-en"].control == "logmel-random"
+    # each modality's datasets score its own models and baselines
+    vision = {m for m in DEFAULT["targets"]["models"] if DEFAULT["models"][m]["family"] in
+              ("cpc", "mae")}
+    assert vision and set(plan.vision_models) == vision
+    assert set(plan.scored) == (set(DEFAULT["targets"]["models"]) - vision
+                                | set(DEFAULT["baselines"]))
+    assert set(plan.vision_scored) == vision | set(DEFAULT["vision"]["baselines"])
+    assert roster["cpc"].control == "cpc-random" and roster["cpc-one"].control == "cpc-one-random"
+    assert roster["shape-cpc"].role == "supervised" and roster["shape-cpc"].control == "cpc-random"
+    assert roster["mae"].control == "mae-random"
 
 
 def test_controls_are_chosen_among_the_scored_models_only() -> None:
@@ -193,8 +203,8 @@ def test_score_inputs_cover_every_listener_and_each_story_heard_once() -> None:
      "models.hubert-en: corpus 'nope'"),
     (lambda c: c["models"]["hubert-en"]["training"].update(collections=["xx"]),
      "collections \\['xx'\\]"),
-    (lambda c: c["models"]["hubert-en"]["training"].update(objective="cpc"),
-     "unknown training objective 'cpc'"),
+    (lambda c: c["models"]["hubert-en"]["training"].update(objective="simclr"),
+     "unknown training objective 'simclr'"),
     (lambda c: c["models"]["hubert-en-it2"]["training"].update(teacher="nobody"),
      "teacher 'nobody'"),
     (lambda c: c["models"]["waveform-random"].update(preset="small"),

@@ -194,8 +194,18 @@ def responses_schema(n_vertices: int) -> pa.Schema:
     ])
 
 
+#: A training clip of a video corpus: uint8 frames (n_frames x height x width, row-major) and
+#: the clip's labels (constant over the clip); split "train" or "heldout".
+CLIPS = pa.schema([
+    ("clip", pa.string()), ("split", pa.string()), ("n_frames", pa.int32()),
+    ("height", pa.int32()), ("width", pa.int32()), ("frames", pa.binary()),
+    ("shape", pa.int16()), ("texture", pa.int16()), ("direction", pa.int16()),
+])
+
+
 SCHEMAS: dict[str, pa.Schema | None] = {
     "utterance/1": UTTERANCE,
+    "clips/1": CLIPS,
     "vertices/1": VERTICES,
     "groundtruth/1": GROUNDTRUTH,
     "features/1": FEATURES,

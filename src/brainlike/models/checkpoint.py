@@ -12,6 +12,8 @@ from brainlike.errors import InputError
 from brainlike.io.atomic import atomic_path
 from brainlike.models.causal_lm import CausalLM
 from brainlike.models.configs import FAMILY_CONFIGS
+from brainlike.models.cpc import CPCNet
+from brainlike.models.mae import MAE
 from brainlike.models.logmel_encoder import LogMelEncoder
 from brainlike.models.pretrained import PretrainedEncoder
 from brainlike.models.wav2vec2 import Wav2Vec2
@@ -19,7 +21,7 @@ from brainlike.models.wav2vec2 import Wav2Vec2
 #: A causal LM's checkpoint also keeps its vocabulary (``causal_lm.save_lm``/``load_lm``);
 #: ``load`` rebuilds its model like any other, the vocabulary staying in ``extra``.
 FAMILIES = {"waveform": Wav2Vec2, "logmel": LogMelEncoder, "pretrained": PretrainedEncoder,
-            "causal_lm": CausalLM}
+            "causal_lm": CausalLM, "cpc": CPCNet, "mae": MAE}
 #: Family names that earlier checkpoints carry.
 RENAMED = {"wav2vec2": "waveform"}
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sized
 from dataclasses import asdict, dataclass, replace
 
+from brainlike.models.vision_configs import CPCConfig, MAEConfig
+
 #: (channels, kernel, stride) of the seven convolutional blocks in the paper's BASE model.
 PAPER_CONV = ((512, 10, 5), (512, 3, 2), (512, 3, 2), (512, 3, 2), (512, 3, 2), (512, 2, 2),
               (512, 2, 2))
@@ -220,10 +222,13 @@ LM_PRESETS: dict[str, CausalLMConfig] = {
 #: pretrained: a published checkpoint imported through torchaudio (its config read off it);
 #: causal_lm: a word-level next-word transformer, read word by word (a text model).
 FAMILY_CONFIGS = {"waveform": Wav2Vec2Config, "logmel": LogMelEncoderConfig,
-                  "pretrained": PretrainedConfig, "causal_lm": CausalLMConfig}
+                  "pretrained": PretrainedConfig, "causal_lm": CausalLMConfig,
+                  "cpc": CPCConfig, "mae": MAEConfig}
 #: Families whose input is the stimulus's words, not its audio (no phone probe, word-level
 #: forecast windows, trained by a text objective).
 TEXT_FAMILIES = frozenset({"causal_lm"})
+#: Families that read movie frames (vision models, scored against `viewing` datasets).
+VIDEO_FAMILIES = frozenset({"cpc", "mae"})
 
 
 def family_preset(family: str, preset: str

@@ -19,6 +19,13 @@ batches and vocabulary, so its module owns the whole of it::
     train(spec: ModelSpec, directories, device) -> (model, log rows, extra)
     learned(metrics) -> bool
 
+A video objective (``input="video"``) trains a vision family on a video corpus's clips
+through the shared loop; its module defines::
+
+    build(spec: ModelSpec, model) -> nn.Module   # module(batch, generator) -> {"loss", ...}
+    evaluate(module, batches, device, seed) -> dict[str, float]
+    learned(metrics) -> bool
+
 ``train_model`` calls nothing else, so adding an objective is one module and one row here.
 """
 
@@ -34,7 +41,7 @@ class Objective:
     name: str
     role: str  # "self-supervised", "supervised" or "language-model"
     module: str
-    input: str = "audio"  # or "text": what the model reads (the stimulus's audio or words)
+    input: str = "audio"  # "text" or "video": what the model reads (audio, words, frames)
 
     def load(self) -> ModuleType:
         return importlib.import_module(self.module)
@@ -46,6 +53,11 @@ OBJECTIVES: dict[str, Objective] = {o.name: o for o in (
     Objective("supervised", "supervised", "brainlike.objectives.supervised", "audio"),
     Objective("word_classifier", "supervised", "brainlike.objectives.word_classifier", "audio"),
     Objective("next_word", "language-model", "brainlike.objectives.next_word", "text"),
+    Objective("cpc", "self-supervised", "brainlike.objectives.cpc", "video"),
+    Objective("mae", "self-supervised", "brainlike.objectives.mae", "video"),
+    Objective("shape_classifier", "supervised", "brainlike.objectives.clip_classifier", "video"),
+    Objective("motion_classifier", "supervised", "brainlike.objectives.clip_classifier",
+              "video"),
 )}
 
 

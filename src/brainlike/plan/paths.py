@@ -24,6 +24,8 @@ WILDCARDS: dict[str, str] = {
     "story": r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "model": r"[A-Za-z0-9][A-Za-z0-9_-]*",
     "figure": r"[a-z_]+",
+    # A two-photon session (imaging plane) in the DANDI 000728 naming.
+    "session": r"sub-[A-Za-z0-9]+_ses-[A-Za-z0-9]+",
 }
 
 
@@ -75,6 +77,7 @@ class _Keep(dict):
 # Simulated sources (the embedded default's stand-ins for OpenNeuro/DANDI).
 LISTENING_SOURCE = Pattern("data/sources/{dataset}.listening.json")
 CORPUS_SOURCE = Pattern("data/sources/{corpus}.corpus.json")
+VIEWING_SOURCE = Pattern("data/sources/{dataset}.viewing.json")
 # DataLad acquisition: the clone and the record of what it holds.
 RAW = Pattern("data/raw/{name}")
 MANIFEST = Pattern("data/raw/{name}.manifest.json")
@@ -86,6 +89,13 @@ LISTENER = Pattern("data/parquet/{dataset}/responses/{subject}")
 RESPONSES = Pattern("data/parquet/{dataset}/responses/{subject}/task-{task}.parquet")
 GROUNDTRUTH = Pattern("data/parquet/{dataset}/groundtruth.parquet")
 SHARDS = Pattern("data/corpora/{corpus}/{collection}")
+# A viewing dataset: the movie is its one stimulus (STIMULUS, story = the movie), cells
+# instead of vertices, a file per session of cell x repeat x frame responses.
+CELLS = Pattern("data/parquet/{dataset}/cells.parquet")
+SESSIONS = Pattern("data/parquet/{dataset}/sessions")
+SESSION = Pattern("data/parquet/{dataset}/sessions/{session}.parquet")
+# The cue-conflict probe images (shape of one class, texture of another).
+CUE_CONFLICT = Pattern("data/probes/cue_conflict.parquet")
 # Models.
 MODEL = Pattern("models/{model}/model.pt")
 TRAINING_LOG = Pattern("models/{model}/training_log.parquet")
@@ -111,6 +121,12 @@ FORECAST_FEATURES = Pattern("features/{dataset}/{model}.forecast/{story}.parquet
 FORECAST_SCORES = Pattern("results/forecast/{dataset}/{model}.parquet")
 FORECAST_ROIS = Pattern("results/forecast/{dataset}/{model}.rois.parquet")
 FORECAST_GAINS = Pattern("results/forecast/{dataset}.parquet")
+# Vision: BRAINSCORES holds a model's per-cell ridge scores, ROISCORES its per-area RSA, CKA
+# and ridge; the dataset's pathway specialisation; each model's cue-conflict shape bias.
+SPECIALISATION = Pattern("results/summary/{dataset}.specialisation.parquet")
+SHAPE_BIAS = Pattern("results/shape_bias/{model}.parquet")
+SHAPE_BIAS_TABLE = Pattern("results/shape_bias.parquet")
+SHAPE_BIAS_FIGURE = Pattern("results/figures/shape_bias.svg")
 # Figures (each rule names its own) and the table behind the native-language figure.
 FIGURE = Pattern("results/figures/{dataset}/{figure}.svg")
 NATIVE_TABLE = Pattern("results/figures/{dataset}/native_language.parquet")

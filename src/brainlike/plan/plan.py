@@ -22,7 +22,10 @@ from brainlike.plan.atlas import Atlas
 from brainlike.plan.datasets import Corpus, ListeningDataset
 from brainlike.plan.roster import RosterEntry, roster
 from brainlike.plan.schema import with_defaults
-from brainlike.plan.specs import FeatureSpec, ForecastSpec, ModelSpec, ProbeSpec, ScoreSpec
+from brainlike.plan.specs import (FeatureSpec, ForecastSpec, ModelSpec, ProbeSpec, ScoreSpec,
+                                  VisionSpec)
+from brainlike.plan.viewing import VideoCorpus, ViewingDataset
+from brainlike.plan.vision import VisionPlan
 
 #: The figures of a listening dataset, one rule each in rules/figures.smk.
 DATASET_FIGURES = ("layer_profiles", "best_layer", "models_by_roi", "ssl_vs_controls",
@@ -34,10 +37,12 @@ class PlanError(ValueError):
 
 
 @dataclass(frozen=True)
-class Plan:
+class Plan(VisionPlan):
     seed: int
     listening: dict[str, ListeningDataset]
     corpora: dict[str, Corpus]
+    viewing: dict[str, ViewingDataset]
+    video_corpora: dict[str, VideoCorpus]
     atlases: dict[str, Atlas]
     models: dict[str, ModelSpec]
     baselines: tuple[str, ...]
@@ -45,8 +50,10 @@ class Plan:
     scores: ScoreSpec
     probe: ProbeSpec
     forecast: ForecastSpec
+    vision: VisionSpec
     target_listening: tuple[str, ...]
     target_corpora: tuple[str, ...]
+    target_viewing: tuple[str, ...]
     target_models: tuple[str, ...]
     config_sha256: str
 
@@ -67,11 +74,20 @@ class Plan:
                                     "lppCN (one per language) and volumetric `rois`, not a "
                                     f"surface `atlas` (found tasks {odd}, atlas {d['atlas']})")
         corpora = {n: Corpus.from_config(n, d) for n, d in c["corpora"].items()}
+        try:
+            viewing = {n: ViewingDataset.from_config(n, d) for n, d in c["viewing"].items()}
+        except ValueError as error:
+            raise PlanError(str(error)) from None
+        video = {n: VideoCorpus.from_config(n, d) for n, d in c["video_corpora"].items()}
         atlases = {n: Atlas.from_config(n, d) for n, d in c["atlases"].items()}
-        # one acquisition namespace: data/raw/<name> holds a dataset, a corpus or an atlas
-        shared = sorted((set(listening) & set(corpora)) | (set(atlases) & {*listening, *corpora}))
+        # one acquisition namespace: data/raw/<name> holds a dataset, a corpus or an atlas;
+        # `dataset` and `corpus` wildcards are shared by both modalities
+        kinds = (listening, corpora, viewing, video, atlases)
+        names = [n for kind in kinds for n in kind]
+        shared = sorted({n for n in names if names.count(n) > 1})
         if shared:
-            raise PlanError(f"dataset names used twice (listening, corpora, atlases): {shared}")
+            raise PlanError("dataset names used twice (listening, corpora, viewing, "
+                            f"video_corpora, atlases): {shared}")
         models = {n: ModelSpec.from_config(n, d) for n, d in c["models"].items()}
         for name, spec in models.items():  # an entry reading another's checkpoint: its preset
             if spec.of in models and models[spec.of].family == spec.family:
@@ -79,13 +95,15 @@ class Plan:
         targets = c["targets"]
         target_models = _selected("models", targets["models"], models)
         plan = cls(
-            seed=int(c["seed"]), listening=listening, corpora=corpora, atlases=atlases,
-            models=models,
+            seed=int(c["seed"]), listening=listening, corpora=corpora, viewing=viewing,
+            video_corpora=video, atlases=atlases, models=models,
             baselines=tuple(c["baselines"]), features=FeatureSpec.from_config(c["features"]),
             scores=ScoreSpec.from_config(c["scores"]), probe=ProbeSpec.from_config(c["probe"]),
             forecast=ForecastSpec.from_config(c["forecast"]),
+            vision=VisionSpec.from_config(c["vision"]),
             target_listening=_selected("listening", targets["listening"], listening),
-            target_corpora=_selected("corpora", targets["corpora"], corpora),
+            target_corpora=_selected("corpora", targets["corpora"], {**corpora, **video}),
+            target_viewing=_selected("viewing", targets["viewing"], viewing),
             target_models=target_models, config_sha256=provenance.config_sha256(c))
         plan._check()
         return plan
@@ -115,10 +133,13 @@ class Plan:
             t = spec.training
             if t is None:
                 continue
-            if t.corpus not in self.corpora:
+            video = spec.modality == "video"
+            pool, section = (self.video_corpora, "video_corpora") if video else \
+                (self.corpora, "corpora")
+            if t.corpus not in pool:
                 raise PlanError(f"models.{name}: corpus {t.corpus!r} is not configured under "
-                                "`corpora`")
-            unknown = sorted(set(t.collections) - set(self.corpora[t.corpus].collections))
+                                f"`{section}`")
+            unknown = sorted(set(t.collections) - set(pool[t.corpus].collections))
             if unknown:
                 raise PlanError(f"models.{name}: collections {unknown} are not collections of "
                                 f"corpus {t.corpus}")
@@ -153,7 +174,8 @@ class Plan:
         return roster(self.models, list(self.target_models))
 
     # -- lookups --------------------------------------------------------------------------
-    def dataset(self, name: str) -> ListeningDataset | Corpus | Atlas:
+    def dataset(self, name: str
+                ) -> ListeningDataset | Corpus | Atlas | ViewingDataset | VideoCorpus:
         """What ``acquire`` clones under ``name``: a listening dataset, a corpus or an atlas."""
         if name in self.listening:
             return self.listening[name]
@@ -161,6 +183,10 @@ class Plan:
             return self.corpora[name]
         if name in self.atlases:
             return self.atlases[name]
+        if name in self.viewing:
+            return self.viewing[name]
+        if name in self.video_corpora:
+            return self.video_corpora[name]
         raise PlanError(f"no dataset or corpus named {name!r} in the config")
 
     def model(self, name: str) -> ModelSpec:
@@ -180,8 +206,31 @@ class Plan:
 
     @property
     def scored(self) -> tuple[str, ...]:
-        """Models and baselines whose layers `rule all` scores."""
-        return self.target_models + self.baselines
+        """Models and baselines whose layers `rule all` scores on a listening dataset."""
+        return self.speech_models + self.baselines
+
+    @property
+    def speech_models(self) -> tuple[str, ...]:
+        """Target models that hear the stories (audio) or read their words (text)."""
+        return tuple(m for m in self.target_models if self.models[m].modality != "video")
+
+    @property
+    def vision_models(self) -> tuple[str, ...]:
+        """Target models that watch the movie."""
+        return tuple(m for m in self.target_models if self.models[m].modality == "video")
+
+    @property
+    def vision_scored(self) -> tuple[str, ...]:
+        """Models and baselines whose layers `rule all` scores on a viewing dataset."""
+        return self.vision_models + self.vision.baselines
+
+    def scored_on(self, dataset: str) -> tuple[str, ...]:
+        return self.vision_scored if dataset in self.viewing else self.scored
+
+    def modality_wildcard(self, kind: str) -> str:
+        """The ``dataset`` (kind "listening"/"viewing") or ``corpus`` ("corpora"/
+        "video_corpora") wildcard's regex for the rules of one modality."""
+        return wildcard_choice(tuple(getattr(self, kind)))
 
     @functools.cached_property
     def _tasks_by_subject(self) -> dict[str, dict[str, list[str]]]:
@@ -217,9 +266,9 @@ class Plan:
             if ds.groundtruth:
                 out.append(paths.GROUNDTRUTH.path(dataset=name))
         for name in self.target_corpora:
-            out += [paths.SHARDS.path(corpus=name, collection=c)
-                    for c in self.corpora[name].collections]
-        return out
+            corpus = self.corpora.get(name) or self.video_corpora[name]
+            out += [paths.SHARDS.path(corpus=name, collection=c) for c in corpus.collections]
+        return out + self.vision_data_targets()
 
     def result_targets(self) -> list[str]:
         out = []
@@ -229,10 +278,10 @@ class Plan:
             if self.forecast.models:
                 out += [paths.FORECAST_GAINS.path(dataset=name),
                         paths.FIGURE.path(dataset=name, figure="forecast")]
-        if self.target_listening:
+        if self.target_listening or self.target_viewing:
             # the models are trained for scoring anyway; corpora-only runs should not train them
             out.append(paths.TRAINING_CURVES)
-        return out
+        return out + self.vision_result_targets()
 
     def probe_targets(self) -> list[str]:
         if not (self.probe.enabled and self.target_listening):
@@ -242,7 +291,8 @@ class Plan:
                                        paths.PROBE_SUMMARY.path(dataset=ds)]
 
     def all_targets(self) -> list[str]:
-        provenance = [paths.PROVENANCE] if self.target_listening else []
+        provenance = [paths.PROVENANCE] if self.target_listening or self.target_viewing \
+            else []
         return self.data_targets() + self.result_targets() + self.probe_targets() + provenance
 
     # -- job inputs -----------------------------------------------------------------------
@@ -253,6 +303,8 @@ class Plan:
             return []
         if isinstance(ds, ListeningDataset):
             return [paths.LISTENING_SOURCE.path(dataset=name)]
+        if isinstance(ds, ViewingDataset):
+            return [paths.VIEWING_SOURCE.path(dataset=name)]
         return [paths.CORPUS_SOURCE.path(corpus=name)]
 
     def source_version(self, name: str) -> str:
@@ -377,7 +429,7 @@ class Plan:
     def probe_files(self, dataset: str) -> list[str]:
         """A phone probe per scored speech model (a text model hears no phones)."""
         return [paths.PROBE.path(dataset=dataset, model=m) for m in self.target_models
-                if not self.models[m].text]
+                if self.models[m].modality == "audio"]
 
     def probe_inputs(self, dataset: str, model: str) -> dict[str, object]:
         if dataset not in self.listening:
@@ -394,7 +446,7 @@ class Plan:
         names, checkpoints = [], []
         if dataset is not None:
             names.append(dataset)
-            if self.listening[dataset].atlas:
+            if dataset in self.listening and self.listening[dataset].atlas:
                 names.append(self.listening[dataset].atlas)
         todo = [self.models[m].of or m for m in models if m in self.models]
         while todo:
@@ -413,7 +465,7 @@ class Plan:
                        models: bool = True) -> provenance.Sources:
         """Sources of a rule's results from its wildcards: one model's, or (``models``) every
         scored model's for a dataset-wide result, or none (``models=False``: ceilings)."""
-        chosen = [model] if model else list(self.scored) if models else []
+        chosen = [model] if model else list(self.scored_on(dataset or "")) if models else []
         return self.sources(dataset, chosen)
 
     def result_files(self) -> list[str]:
@@ -427,6 +479,7 @@ class Plan:
         for name in self.target_listening:
             out += [p.path(dataset=name, model=m) for m in self.forecast.models
                     for p in (paths.FORECAST_SCORES, paths.FORECAST_ROIS)]
+        out += self.vision_result_files()
         return list(dict.fromkeys(out))
 
     def settings(self, parts: tuple[str, ...], wildcards) -> str:
@@ -439,13 +492,16 @@ class Plan:
         """
         chosen: dict[str, object] = {}
         for part in parts:
-            if part in ("features", "scores", "probe", "forecast"):
+            if part in ("features", "scores", "probe", "forecast", "vision"):
                 chosen[part] = getattr(self, part)
+            elif part == "dataset" and wildcards.dataset in self.viewing:
+                chosen[part] = dataclasses.replace(self.viewing[wildcards.dataset],
+                                                   sessions=())
             elif part == "dataset":
                 chosen[part] = dataclasses.replace(self.listening[wildcards.dataset],
                                                    subjects=(), exclude=())
             elif part == "corpus":
-                chosen[part] = self.corpora[wildcards.corpus]
+                chosen[part] = self.dataset(wildcards.corpus)
             elif part == "model":
                 chosen[part] = self.models.get(wildcards.model)
             else:
@@ -522,9 +578,9 @@ def check_reading(spec: ModelSpec, chosen: Objective | None, models: dict[str, M
     a text objective trains a text family and only that; ``steps: 0`` is a text model's
     untrained control; a text model has a corpus (its vocabulary) or reads another's
     checkpoint (``of``), and only a shuffled-context control reads another's."""
-    if chosen is not None and (chosen.input == "text") != spec.text:
+    if chosen is not None and chosen.input != spec.modality:
         raise ValueError(f"objective {chosen.name!r} reads {chosen.input}; family "
-                         f"{spec.family!r} reads {'text' if spec.text else 'audio'}")
+                         f"{spec.family!r} reads {spec.modality}")
     if spec.training is not None and spec.training.steps == 0 and not spec.text:
         raise ValueError("`steps: 0` is a language model's untrained control; a speech "
                          "model's is `training: null`")

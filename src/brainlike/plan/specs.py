@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, TypeVar
 
-from brainlike.models.configs import TEXT_FAMILIES
+from brainlike.models.configs import TEXT_FAMILIES, VIDEO_FAMILIES
 from brainlike.plan.schema import section_defaults
 
 S = TypeVar("S")
@@ -107,6 +107,25 @@ class ForecastSpec:
     def __hash__(self) -> int:  # ``layers`` is a dict; compare and hash by value
         return hash((self.models, self.distances, self.offsets_s, self.components,
                      tuple(sorted(self.layers.items()))))
+
+
+@dataclasses.dataclass(frozen=True)
+class VisionSpec:
+    """How vision models meet the cells (``vision``): baselines, time bins, ridge, RSA,
+    bootstrap, the cue-conflict probe."""
+
+    baselines: tuple[str, ...]
+    bin_frames: int
+    delays: tuple[int, ...]
+    n_folds: int
+    ceiling_floor: float
+    rdm_splits: int
+    bootstrap: int
+    cue_conflict: int
+
+    @classmethod
+    def from_config(cls, d: dict | None = None) -> VisionSpec:
+        return build(cls, section_defaults("vision", d))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,6 +243,11 @@ class ModelSpec:
     def text(self) -> bool:
         """Reads the stimulus's words, not its audio (a text family)."""
         return self.family in TEXT_FAMILIES
+
+    @property
+    def modality(self) -> str:
+        """What the model reads: "audio", "text" or "video" (frames)."""
+        return "video" if self.family in VIDEO_FAMILIES else "text" if self.text else "audio"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types (the checkpoint stores the recipe it was trained by)."""

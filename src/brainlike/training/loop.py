@@ -124,7 +124,7 @@ def train(model: nn.Module, objective: nn.Module | Objective,
         torch.nn.utils.clip_grad_norm_(params, spec.grad_clip)
         optimizer.step()
         step += 1
-        seen += len(batch["audio"])
+        seen += len(next(iter(batch.values())))  # clips, crops
         if step % spec.log_every == 0 or step == spec.steps:
             elapsed = time.perf_counter() - window_start
             row = {"step": step, "lr": lr, **{k: float(v.detach()) if isinstance(v, Tensor)

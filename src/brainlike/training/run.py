@@ -20,6 +20,7 @@ from brainlike.models import checkpoint
 from brainlike.objectives import objective
 from brainlike.plan.specs import ModelSpec
 from brainlike.training.batches import heldout_batches, training_batches
+from brainlike.training.clips import clip_batches, heldout_clip_batches
 from brainlike.training.loop import train
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ def train_model(spec: ModelSpec, directories: list[Path], state_path: Path, devi
     module = chosen.load()
     if chosen.input == "text":  # its own model, batches and loop (objectives/__init__.py)
         model, rows, extra, metrics = module.train(spec, directories, device)
+    elif chosen.input == "video":
+        model, rows, extra, metrics = _train_on_clips(module, spec, directories, state_path,
+                                                      device)
     else:
         model, rows, extra, metrics = _train_encoder(module, spec, directories, state_path,
                                                      device, teacher_path)
@@ -85,3 +89,20 @@ def _train_encoder(module, spec: ModelSpec, directories: list[Path], state_path:
                               built.label_unit)
     metrics = module.evaluate(built.module, heldout, device, spec.seed)
     return encoder, rows, built.extra, metrics
+
+
+def _train_on_clips(module, spec: ModelSpec, directories: list[Path], state_path: Path,
+                    device: torch.device) -> tuple[nn.Module, list[dict], dict, dict[str, float]]:
+    """A video objective: its module built on the vision model, trained by the shared loop
+    on the corpus's clips, checked on its held-out clips."""
+    training = spec.training
+    torch.manual_seed(spec.seed)
+    model = checkpoint.from_preset(spec.family, spec.preset)
+    model.to(device)
+    objective_module = module.build(spec, model)
+    objective_module.to(device)
+    rows = train(model, objective_module, clip_batches(directories, training.batch_size, spec.seed),
+                 training, spec.seed, state_path, device, recipe=recipe(spec, 0.0))
+    heldout = heldout_clip_batches(directories, training.batch_size)
+    metrics = module.evaluate(objective_module, heldout, device, spec.seed)
+    return model, rows, {}, metrics

@@ -1,0 +1,122 @@
+"""Vision baselines: layer names and shapes, the shape one-hot, errors, determinism."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from brainlike.features.gabor import motion_energy, oriented_energy
+from brainlike.features.vision_baselines import (
+    PIXEL_GRID,
+    VISION_BASELINES,
+    baseline_layers,
+)
+
+T, SIZE = 6, 64
+
+
+@pytest.fixture(autouse=True)
+def shape_classes(monkeypatch):
+    """The movie world's SHAPES; a stand-in with the contract's classes until it is merged."""
+    if importlib.util.find_spec("brainlike.simulate.movies") is None:
+        stub = types.ModuleType("brainlike.simulate.movies")
+        stub.SHAPES = ("disc", "square", "triangle", "cross")
+        monkeypatch.setitem(sys.modules, "brainlike.simulate.movies", stub)
+    return sys.modules.get("brainlike.simulate.movies") or importlib.import_module(
+        "brainlike.simulate.movies")
+
+
+@pytest.fixture
+def frames():
+    return np.random.default_rng(0).random((T, SIZE, SIZE)).astype(np.float32)
+
+
+@pytest.fixture
+def latents():
+    return {"shape": np.array([-1, 0, 1, 2, 3, -1], np.int16),
+            "x": np.linspace(10, 50, T).astype(np.float32)}
+
+
+def test_every_baseline_gives_float32_rows_per_frame(frames, latents):
+    widths = {"pixels": PIXEL_GRID ** 2, "oriented_energy": oriented_energy(frames[:1])[0].size,
+              "motion_energy": motion_energy(frames[:1])[0].size, "shape_label": 4}
+    for name in VISION_BASELINES:
+        layers = baseline_layers(name, frames, latents)
+        assert len(layers) == 1
+        (_layer, x), = layers.items()
+        assert x.shape == (T, widths[name]) and x.dtype == np.float32
+        assert np.isfinite(x).all()
+
+
+def test_layer_names(frames, latents):
+    assert list(baseline_layers("pixels", frames, None)) == ["pixels"]
+    assert list(baseline_layers("oriented_energy", frames, None)) == ["energy"]
+    assert list(baseline_layers("motion_energy", frames, None)) == ["energy"]
+    assert list(baseline_layers("shape_label", frames, latents)) == ["shape_label"]
+
+
+def test_pixels_average_blocks():
+    frames = np.zeros((2, SIZE, SIZE), np.float32)
+    block = SIZE // PIXEL_GRID
+    frames[0, :block, :block] = 1.0            # first cell fully on
+    frames[1, -block:, -1] = 1.0               # one column of the last cell
+    x = baseline_layers("pixels", frames, None)["pixels"]
+    assert x[0, 0] == pytest.approx(1.0) and x[0, 1:].max() == 0
+    assert x[1, -1] == pytest.approx(1.0 / block) and x[1, :-1].max() == 0
+
+
+def test_energy_layers_flatten_the_gabor_maps(frames):
+    np.testing.assert_array_equal(baseline_layers("oriented_energy", frames, None)["energy"],
+                                  oriented_energy(frames).reshape(T, -1))
+    np.testing.assert_array_equal(baseline_layers("motion_energy", frames, None)["energy"],
+                                  motion_energy(frames).reshape(T, -1))
+
+
+def test_shape_label_is_one_hot_of_present_objects(frames, latents, shape_classes):
+    x = baseline_layers("shape_label", frames, latents)["shape_label"]
+    assert x.shape == (T, len(shape_classes.SHAPES))
+    shape = latents["shape"]
+    np.testing.assert_array_equal(x.sum(axis=1), (shape >= 0).astype(np.float32))
+    present = shape >= 0
+    np.testing.assert_array_equal(x[present].argmax(axis=1), shape[present])
+    assert set(np.unique(x)) == {0.0, 1.0}
+
+
+def test_shape_label_needs_latents(frames):
+    with pytest.raises(ValueError, match="shape_label"):
+        baseline_layers("shape_label", frames, None)
+    with pytest.raises(ValueError, match="shape_label"):
+        baseline_layers("shape_label", frames, {"x": np.zeros(T, np.float32)})
+
+
+@pytest.mark.parametrize("shape", [np.zeros(T - 1, np.int16), np.zeros((T, 1), np.int16),
+                                   np.full(T, 4, np.int16), np.full(T, -2, np.int16),
+                                   np.zeros(T, np.float32)])
+def test_shape_label_rejects_bad_latents(frames, shape):
+    with pytest.raises(ValueError, match="latents\\['shape'\\]"):
+        baseline_layers("shape_label", frames, {"shape": shape})
+
+
+def test_unknown_baseline_lists_the_choices(frames):
+    with pytest.raises(ValueError) as err:
+        baseline_layers("spectrogram", frames, None)
+    assert all(name in str(err.value) for name in VISION_BASELINES)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((SIZE, SIZE)), np.zeros((0, SIZE, SIZE)),
+                                 np.zeros((T, 8, 8))])
+def test_bad_frames_raise(bad):
+    with pytest.raises(ValueError):
+        baseline_layers("pixels", bad, None)
+
+
+def test_deterministic(frames, latents):
+    for name in VISION_BASELINES:
+        a = baseline_layers(name, frames, latents)
+        b = baseline_layers(name, frames.copy(), {k: v.copy() for k, v in latents.items()})
+        for layer in a:
+            np.testing.assert_array_equal(a[layer], b[layer])
