@@ -10,9 +10,13 @@ and every shape has the same area (``brainlike.simulate.sprites``), so the shape
 by the outline (the texture discontinuity), not by luminance or size.
 
 Latents are per frame (``Movie.latents``). Velocities are on screen, in px/frame, with
-angles ``atan2(vy, vx)`` in image coordinates (x to the right, y downwards); a bounce
-reverses the object's on-screen velocity along that axis, so the relative velocity is
-whatever the frames show. Object fields are NaN (floats) or -1 (ints) in frames without one.
+angles ``atan2(vy, vx)`` in image coordinates (x to the right, y downwards). When the
+object reaches a frame edge, its on-screen velocity along that axis reverses, and so do its
+relative velocity and the background's (as if the observer turned with it): the relative
+speed stays the one drawn from ``MovieWorld.object_speed`` and stays independent of the
+self-motion, which a reflection of the on-screen velocity alone would break. Object fields
+are NaN (floats) or -1 (ints) in frames without one; there the background keeps its
+velocity.
 """
 
 from __future__ import annotations
@@ -160,32 +164,40 @@ def _draw_segment(world: MovieWorld, rng: np.random.Generator, n_frames: int,
 
 def _bounce(start: float, velocity: float, lo: float, hi: float,
             n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions and velocities (n,) of a point moving at ``velocity`` between walls lo, hi,
-    reflected elastically: the straight path folded into [lo, hi]."""
+    """Positions (n,) of a point moving at ``velocity`` between walls lo, hi, reflected
+    elastically (the straight path folded into [lo, hi]), and the sign (n,) of its velocity
+    relative to the initial one at each frame."""
     length = hi - lo
     if length <= 0:
-        return np.full(n, lo), np.zeros(n)
+        return np.full(n, lo), np.ones(n)
     p = np.mod(start - lo + velocity * np.arange(n), 2 * length)
     forward = p <= length
-    return lo + np.where(forward, p, 2 * length - p), np.where(forward, velocity, -velocity)
+    return lo + np.where(forward, p, 2 * length - p), np.where(forward, 1.0, -1.0)
 
 
 def _render_segment(world: MovieWorld, seg: _Segment) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(n, H, W) float32 frames and the segment's latents (without ``segment``)."""
     n, size = seg.n_frames, world.size
+    screen = [seg.rel_velocity[i] + seg.background_velocity[i] for i in range(2)]
+    if seg.shape >= 0:
+        lo, hi = seg.radius - 0.5, size - 0.5 - seg.radius
+        x, sign_x = _bounce(seg.start[0], screen[0], lo, hi, n)
+        y, sign_y = _bounce(seg.start[1], screen[1], lo, hi, n)
+    else:
+        sign_x = sign_y = np.ones(n)
+    bvx, bvy = sign_x * seg.background_velocity[0], sign_y * seg.background_velocity[1]
+
     canvases = np.random.default_rng(seg.seed)
     background = sprites.fractal_noise(canvases, _CANVAS_FACTOR * size)
-    t = np.arange(n, dtype=np.float64)[:, None, None]
+    # How far the background has drifted by each frame (velocity of frame t moves it to t+1).
+    drift_x = seg.background_offset[0] + np.concatenate([[0.0], np.cumsum(bvx[:-1])])
+    drift_y = seg.background_offset[1] + np.concatenate([[0.0], np.cumsum(bvy[:-1])])
     grid = np.arange(size, dtype=np.float64)
     ys, xs = grid[None, :, None], grid[None, None, :]
-    # A pixel shows the canvas point that has drifted onto it: canvas moves at the
-    # background velocity on screen.
-    bg = sprites.sample_periodic(
-        background, ys - seg.background_offset[1] - seg.background_velocity[1] * t,
-        xs - seg.background_offset[0] - seg.background_velocity[0] * t)
+    # A pixel shows the canvas point that has drifted onto it.
+    bg = sprites.sample_periodic(background, ys - drift_y[:, None, None],
+                                 xs - drift_x[:, None, None])
     frames = seg.background_mean + seg.background_contrast * bg
-    bvx = np.full(n, seg.background_velocity[0])
-    bvy = np.full(n, seg.background_velocity[1])
     latents = {"background_vx": bvx, "background_vy": bvy}
     if seg.shape < 0:
         nan = np.full(n, np.nan)
@@ -193,9 +205,6 @@ def _render_segment(world: MovieWorld, seg: _Segment) -> tuple[np.ndarray, dict[
                        object_vx=nan, object_vy=nan, rel_direction=nan, rel_speed=nan,
                        direction_class=np.full(n, -1))
         return np.clip(frames, 0, 1).astype(np.float32), latents
-    lo, hi = seg.radius - 0.5, size - 0.5 - seg.radius
-    x, vx = _bounce(seg.start[0], seg.rel_velocity[0] + seg.background_velocity[0], lo, hi, n)
-    y, vy = _bounce(seg.start[1], seg.rel_velocity[1] + seg.background_velocity[1], lo, hi, n)
     dx = xs - x[:, None, None]
     dy = ys - y[:, None, None]
     c, s = np.cos(seg.pose), np.sin(seg.pose)
@@ -207,12 +216,13 @@ def _render_segment(world: MovieWorld, seg: _Segment) -> tuple[np.ndarray, dict[
                                       seg.wavelength, seg.texture_phase, blobs)
     obj = seg.object_mean + seg.object_contrast * sprites.normalise_over(pattern, cover)
     frames = frames * (1 - cover) + obj * cover
-    rvx, rvy = vx - bvx, vy - bvy
+    rvx, rvy = sign_x * seg.rel_velocity[0], sign_y * seg.rel_velocity[1]
     direction = np.arctan2(rvy, rvx)
     latents.update(
         shape=np.full(n, seg.shape), texture=np.full(n, seg.texture), x=x, y=y,
-        radius=np.full(n, seg.radius), object_vx=vx, object_vy=vy, rel_direction=direction,
-        rel_speed=np.hypot(rvx, rvy), direction_class=direction_class(direction))
+        radius=np.full(n, seg.radius), object_vx=sign_x * screen[0],
+        object_vy=sign_y * screen[1], rel_direction=direction, rel_speed=np.hypot(rvx, rvy),
+        direction_class=direction_class(direction))
     return np.clip(frames, 0, 1).astype(np.float32), latents
 
 
