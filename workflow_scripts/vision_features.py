@@ -20,7 +20,8 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
     movie = read_movie(snakemake.input.movie)  # noqa: F821
     device = pick_device()
     model = None
-    if "model" in snakemake.input.keys():  # noqa: F821
+    # keys(): `in` on Snakemake's input (a list) would test the file names, not the keys.
+    if "model" in snakemake.input.keys():  # noqa: F821, SIM118
         model = load_vision_model(snakemake.input.model, device)  # noqa: F821
     layers = movie_features(name, model, movie, spec, device)
     tr = spec.bin_frames / movie.fps
