@@ -20,13 +20,25 @@ import pytest
 
 from brainlike.errors import InputError
 from brainlike.features.store import write_features
-from brainlike.figures.vision import area_profiles, shape_bias_figure, specialisation_figure
+from brainlike.figures.vision import (
+    area_profiles,
+    shape_bias_figure,
+    specialisation_figure,
+)
 from brainlike.plan.roster import RosterEntry
 from brainlike.plan.specs import VisionSpec
 from brainlike.probes.shape_bias_summary import shape_bias_summary
-from brainlike.scores.vision_ceilings import rdm_ceilings_of, read_ceilings, vision_ceilings
+from brainlike.scores.vision_ceilings import (
+    rdm_ceilings_of,
+    read_ceilings,
+    vision_ceilings,
+)
 from brainlike.scores.vision_data import load_responses, write_parquet
-from brainlike.scores.vision_model_scores import layer_pathway, read_model_features, score_model
+from brainlike.scores.vision_model_scores import (
+    layer_pathway,
+    read_model_features,
+    score_model,
+)
 from brainlike.scores.vision_summary import headline, pathway_specialisation
 
 BINS, BIN_FRAMES, REPEATS, CELLS, LATENT = 90, 3, 6, 8, 5
@@ -86,7 +98,7 @@ def _models(latents: dict[str, np.ndarray], seed: int = 2) -> dict[str, dict[str
         return rng.standard_normal((BINS, d)).astype(np.float32)
 
     def noisy(x: np.ndarray) -> np.ndarray:
-        return (x + 1.5 * rng.standard_normal(x.shape)).astype(np.float32)
+        return (x + 0.8 * rng.standard_normal(x.shape)).astype(np.float32)
 
     return {
         "truth": {"l0": latents["VISl"].astype(np.float32),
@@ -221,7 +233,8 @@ def test_planted_pathways_specialise_with_the_right_sign(world: dict) -> None:
         assert rows.loc["1", "specialisation_index"] > 0
         assert rows.loc["1", "dorsal_areas"] == "VISal" and rows.loc["1", "ventral_areas"] == "VISl"
     ridge = special[special["method"] == "ridge"].set_index("pathway")
-    assert ridge.loc["1", "index_low"] > 0 and ridge.loc["2", "value_high"] < 0
+    assert ridge.loc["1", "index_low"] > 0 and ridge.loc["1", "value_low"] > 0
+    assert ridge.loc["2", "value_high"] < 0
     assert special.loc[special["method"] == "rsa", "value_low"].isna().all()
 
 
@@ -250,3 +263,18 @@ def test_features_must_match_the_responses_bins(world: dict) -> None:
     with pytest.raises(ValueError, match="bins=90"):
         score_model("bad", {"x": np.zeros((BINS - 1, 3), np.float32)}, world["cells"],
                     world["responses"], rdm_ceilings_of(world["ceilings"]), SPEC, ALPHAS, 0)
+
+
+def test_bins_without_variation_are_left_out_of_rsa(world: dict,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """A one-hot label layer is all zeros while nothing is on screen: those bins have no
+    correlation distance, so RSA drops them instead of failing."""
+    latent = world["latents"]["VISl"]
+    label = np.zeros((BINS, 4), np.float32)
+    on = np.arange(BINS) % 3 != 0
+    label[on, np.argmax(latent[on, :4], axis=1)] = 1.0
+    with caplog.at_level(logging.WARNING):
+        _, rois = score_model("label", {"label": label}, world["cells"], world["responses"],
+                              rdm_ceilings_of(world["ceilings"]), SPEC, ALPHAS, 0)
+    assert "30 of 90 bins" in caplog.text
+    assert np.isfinite(rois["rsa_tau"]).all() and np.isfinite(rois["cka"]).all()

@@ -14,11 +14,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # no display on workstations' batch nodes or CI
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from brainlike.figures.brainscores import save_figure  # noqa: E402
+from brainlike.figures.brainscores import save_figure
 
 __all__ = ["AREA_ORDER", "area_profiles", "shape_bias_figure", "specialisation_figure"]
 

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from brainlike.errors import InputError
-
 from brainlike.scores.ceiling import reliability, split_half
 from brainlike.scores.rsa import rdm_ceiling
 from brainlike.scores.vision_data import area_columns, read_parquet
