@@ -163,15 +163,19 @@ def pathway_specialisation(scores: pd.DataFrame, rois: pd.DataFrame,
     Empty when no model has pathways or the dataset lacks dorsal or ventral areas."""
     with_pathways = sorted(set(rois.loc[rois["pathway"] != "", "model"]))
     models = [m for m in families if families[m] and m in with_pathways]
+    if not models:
+        log.info("no scored model has pathway layers: no specialisation")
     out = []
     for method, frame, score in (("ridge", scores, "normalised"),
                                  ("rsa", rois, "rsa_normalised")):
         frame = _pathways(frame[frame["model"].isin(models)])
         dorsal = _usable(frame, DORSAL, score, method)
         ventral = _usable(frame, VENTRAL, score, method)
-        if not models or not dorsal or not ventral:
-            log.warning("%s specialisation: needs models with pathways (%s), dorsal (%s) and "
-                        "ventral (%s) areas with scores", method, models, dorsal, ventral)
+        if not models:
+            continue
+        if not dorsal or not ventral:
+            log.warning("%s specialisation: needs dorsal (%s) and ventral (%s) areas with "
+                        "scores", method, dorsal, ventral)
             continue
         if method == "ridge" and spec.bootstrap > 0:
             table = bootstrap_specialisation(frame, dorsal, ventral, score=score,
