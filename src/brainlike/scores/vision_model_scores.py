@@ -104,7 +104,8 @@ def score_model(model: str, layers: dict[str, np.ndarray], cells: pd.DataFrame,
     layers: name -> (bins, D); cells: one row per column of responses (repeats, bins, cells)
     with cell and area; rdm_ceilings: area -> its RDM ceiling. Returns tables with columns
     ``SCORE_COLUMNS`` (a row per layer and cell) and ``ROI_COLUMNS`` (a row per layer and
-    area), layers in the given order.
+    area), layers in the given order. ``n_cells`` counts all the area's cells;
+    ``ridge_normalised`` averages those with a finite normalised score.
     """
     y = np.asarray(responses)
     if y.ndim != 3 or y.shape[2] != len(cells):
