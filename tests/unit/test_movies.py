@@ -11,8 +11,16 @@ from scipy.stats import chi2_contingency, f_oneway
 from sklearn.linear_model import LogisticRegression
 
 from brainlike.simulate import sprites
-from brainlike.simulate.movies import (LATENT_DTYPES, SHAPES, TEXTURES, Movie, MovieWorld,
-                                       cue_conflict_images, render_clip, render_movie)
+from brainlike.simulate.movies import (
+    LATENT_DTYPES,
+    SHAPES,
+    TEXTURES,
+    Movie,
+    MovieWorld,
+    cue_conflict_images,
+    render_clip,
+    render_movie,
+)
 
 WORLD = MovieWorld()
 
@@ -86,7 +94,8 @@ def test_object_inside_frame_and_relative_velocity():
     np.testing.assert_allclose(np.cos(lat["rel_direction"][present]),
                                np.cos(np.arctan2(rvy, rvx)[present]), atol=1e-5)
     lo, hi = WORLD.object_speed
-    assert np.all((lat["rel_speed"][present] >= lo - 1e-5) & (lat["rel_speed"][present] <= hi + 1e-5))
+    rel_speed = lat["rel_speed"][present]
+    assert np.all((rel_speed >= lo - 1e-5) & (rel_speed <= hi + 1e-5))
     bg = np.hypot(lat["background_vx"], lat["background_vy"])
     assert np.all(bg <= WORLD.self_motion_speed[1] + 1e-5)
     # Positions follow the on-screen velocities except across bounces and cuts.
