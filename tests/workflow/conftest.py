@@ -80,7 +80,7 @@ def small_config(workdir: Path) -> dict:
                                                       movie_seconds=6.0, repeats=4)
     config["video_corpora"]["movies-sim"].update(heldout_clips=4)
     config["video_corpora"]["movies-sim"]["simulate"].update(clips=16)
-    config["vision"].update(bootstrap=50, rdm_splits=4, cue_conflict=4)
+    config["vision"].update(bootstrap=50, rdm_splits=4, cue_conflict=5)
     return config
 
 

@@ -51,7 +51,8 @@ def build_viewing(ds: ViewingDataset, seed: int, root: Path) -> dict:
             area=area, template=template, dff_at_frames=cells.dff,
             seed=_seed(seed, session, "nwb"), depth_um=float(rng.choice(DEPTHS_UM)),
             cre_line=str(rng.choice(CRE_LINES)), fps=FPS))
-        table = cells.tuning.copy()
+        table = cells.tuning.drop(columns="cell", errors="ignore")
+        # named as the cells table names them: "<session>/<roi>"
         table.insert(0, "cell", [f"{experiment}/{i}" for i in range(len(table))])
         tuning.append(table)
     summary = build_dataset(root, plans)
