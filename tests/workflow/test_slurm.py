@@ -19,6 +19,7 @@ import torch
 import yaml
 
 from brainlike.features import baselines
+from brainlike.features.vision_baselines import VISION_BASELINES
 from tests.workflow.conftest import REPO, SNAKEMAKE, copy_workflow, small_config, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -33,13 +34,13 @@ REUSED = ["data", ".snakemake", "config", "config.yaml", "Snakefile", "rules",
           "workflow_scripts", "envs", "report"]
 #: The profile's GPU rules; every other rule must not ask for a GPU.
 GPU_RULES = {"train_model", "features", "brain_scores", "phone_probe", "forecast_features",
-             "forecast_scores"}
-BASELINES = set(baselines.BASELINES)
+             "forecast_scores", "vision_features", "shape_bias"}
+BASELINES = set(baselines.BASELINES) | set(VISION_BASELINES)
 
 
 def wants_gpu(rule: str, model: str | None) -> bool:
     """Baselines' features need no GPU; an untrained model is not trained (is saved)."""
-    if rule == "features":
+    if rule in ("features", "vision_features"):
         return model not in BASELINES
     if rule == "train_model":
         return not (model or "").endswith("-random")
@@ -121,11 +122,15 @@ def test_the_profile_runs_training_and_scoring_through_sbatch(small_run: Path, c
     assert np.corrcoef(scores["r"], theirs["r"])[0, 1] > 0.98
 
 
-def test_gpu_rules_ask_for_a_gpu_and_cpu_rules_do_not(tmp_path: Path) -> None:
-    """A dry run of the real Narratives preset through the profile: each job's resources."""
+@pytest.mark.parametrize("preset,expected", [
+    ("narratives", {"train_model", "features", "brain_scores", "responses_parquet"}),
+    ("allen2p", {"train_model", "vision_features", "vision_scores", "shape_bias"})])
+def test_gpu_rules_ask_for_a_gpu_and_cpu_rules_do_not(tmp_path: Path, preset: str,
+                                                     expected: set[str]) -> None:
+    """A dry run of a real preset through the profile: each job's resources."""
     workdir = copy_workflow(tmp_path)
     proc = snakemake(workdir, "-n", "--profile", "profiles/slurm", "--configfile",
-                     "config.yaml", "config/presets/narratives.yaml")
+                     "config.yaml", f"config/presets/{preset}.yaml")
     seen = set()
     for block in (proc.stdout + proc.stderr).split("\n\n"):
         lines = [line.strip() for line in block.splitlines()]
@@ -147,4 +152,4 @@ def test_gpu_rules_ask_for_a_gpu_and_cpu_rules_do_not(tmp_path: Path) -> None:
         else:
             assert "cpus_per_gpu" not in resources, (rule, resources)
         assert "cpus_per_task" not in resources, (rule, resources)  # threads decide
-    assert {"train_model", "features", "brain_scores", "responses_parquet"} <= seen
+    assert expected <= seen
