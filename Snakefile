@@ -21,6 +21,7 @@ include: "rules/scores.smk"
 include: "rules/figures.smk"
 include: "rules/probes.smk"
 include: "rules/forecast.smk"
+include: "rules/vision_inputs.smk"
 include: "rules/vision.smk"
 
 

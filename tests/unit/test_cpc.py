@@ -10,8 +10,13 @@ import torch
 import torch.nn.functional as F
 
 from brainlike.models.cpc import PRESETS, CPCConfig, CPCNet, pathway_of
-from brainlike.objectives.cpc import (CPCObjective, evaluate, info_nce, info_nce_accuracy,
-                                      learned)
+from brainlike.objectives.cpc import (
+    CPCObjective,
+    evaluate,
+    info_nce,
+    info_nce_accuracy,
+    learned,
+)
 
 CPU = torch.device("cpu")
 

@@ -13,8 +13,8 @@ from brainlike.io.atomic import atomic_path
 from brainlike.models.causal_lm import CausalLM
 from brainlike.models.configs import FAMILY_CONFIGS
 from brainlike.models.cpc import CPCNet
-from brainlike.models.mae import MAE
 from brainlike.models.logmel_encoder import LogMelEncoder
+from brainlike.models.mae import MAE
 from brainlike.models.pretrained import PretrainedEncoder
 from brainlike.models.wav2vec2 import Wav2Vec2
 

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from brainlike.models.vision_configs import MAE_PRESETS as PRESETS
 from brainlike.models.vision_configs import MAEConfig
 
-__all__ = ["MAEConfig", "PRESETS", "MAE", "random_masking", "sincos_positions", "pathway_of"]
+__all__ = ["MAE", "PRESETS", "MAEConfig", "pathway_of", "random_masking", "sincos_positions"]
 
 # Normalised-pixel targets divide by sqrt(var + eps), as in the reference implementation.
 NORM_PIX_EPS = 1e-6

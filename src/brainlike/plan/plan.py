@@ -12,18 +12,23 @@ import functools
 import re
 from dataclasses import dataclass
 
+from brainlike import provenance
 from brainlike.acquire import is_local, local_commit
 from brainlike.models.configs import family_preset
-from brainlike.objectives import Objective
-from brainlike.objectives import objective
-from brainlike import provenance
+from brainlike.objectives import Objective, objective
 from brainlike.plan import paths
 from brainlike.plan.atlas import Atlas
 from brainlike.plan.datasets import Corpus, ListeningDataset
 from brainlike.plan.roster import RosterEntry, roster
 from brainlike.plan.schema import with_defaults
-from brainlike.plan.specs import (FeatureSpec, ForecastSpec, ModelSpec, ProbeSpec, ScoreSpec,
-                                  VisionSpec)
+from brainlike.plan.specs import (
+    FeatureSpec,
+    ForecastSpec,
+    ModelSpec,
+    ProbeSpec,
+    ScoreSpec,
+    VisionSpec,
+)
 from brainlike.plan.viewing import VideoCorpus, ViewingDataset
 from brainlike.plan.vision import VisionPlan
 

@@ -37,7 +37,7 @@ def build_viewing(ds: ViewingDataset, seed: int, root: Path) -> dict:
     if sim is None:
         raise ValueError(f"viewing dataset {ds.name!r} has no `simulate` block")
     world = MovieWorld(size=sim.size)
-    movie = render_movie(world, int(round(sim.movie_seconds * FPS)), _seed(seed, "movie"))
+    movie = render_movie(world, round(sim.movie_seconds * FPS), _seed(seed, "movie"))
     template = np.round(movie.frames * 255).astype(np.uint8)
     rng = np.random.default_rng(_seed(seed, "sessions"))
     plans, tuning = [], []
