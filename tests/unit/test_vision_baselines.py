@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import types
-
 import numpy as np
 import pytest
 
@@ -13,21 +9,13 @@ from brainlike.features.gabor import motion_energy, oriented_energy
 from brainlike.features.vision_baselines import (
     PIXEL_GRID,
     VISION_BASELINES,
+    MOTION_DIRECTIONS,
+    MOTION_SPEEDS,
     baseline_layers,
 )
+from brainlike.simulate.movies import SHAPES
 
 T, SIZE = 6, 64
-
-
-@pytest.fixture(autouse=True)
-def shape_classes(monkeypatch):
-    """The movie world's SHAPES; a stand-in with the contract's classes until it is merged."""
-    if importlib.util.find_spec("brainlike.simulate.movies") is None:
-        stub = types.ModuleType("brainlike.simulate.movies")
-        stub.SHAPES = ("disc", "square", "triangle", "cross")
-        monkeypatch.setitem(sys.modules, "brainlike.simulate.movies", stub)
-    return sys.modules.get("brainlike.simulate.movies") or importlib.import_module(
-        "brainlike.simulate.movies")
 
 
 @pytest.fixture
@@ -38,12 +26,15 @@ def frames():
 @pytest.fixture
 def latents():
     return {"shape": np.array([-1, 0, 1, 2, 3, -1], np.int16),
-            "x": np.linspace(10, 50, T).astype(np.float32)}
+            "x": np.linspace(10, 50, T).astype(np.float32),
+            "rel_direction": np.array([np.nan, 0.0, np.pi / 2, np.pi, 0.1, np.nan], np.float32),
+            "rel_speed": np.array([np.nan, 1.0, 1.0, 3.0, 1.0, np.nan], np.float32)}
 
 
 def test_every_baseline_gives_float32_rows_per_frame(frames, latents):
     widths = {"pixels": PIXEL_GRID ** 2, "oriented_energy": oriented_energy(frames[:1])[0].size,
-              "motion_energy": motion_energy(frames[:1])[0].size, "shape_label": 4}
+              "motion_energy": motion_energy(frames[:1])[0].size, "shape_label": 4,
+              "motion_label": MOTION_DIRECTIONS * MOTION_SPEEDS}
     for name in VISION_BASELINES:
         layers = baseline_layers(name, frames, latents)
         assert len(layers) == 1
@@ -76,9 +67,9 @@ def test_energy_layers_flatten_the_gabor_maps(frames):
                                   motion_energy(frames).reshape(T, -1))
 
 
-def test_shape_label_is_one_hot_of_present_objects(frames, latents, shape_classes):
+def test_shape_label_is_one_hot_of_present_objects(frames, latents):
     x = baseline_layers("shape_label", frames, latents)["shape_label"]
-    assert x.shape == (T, len(shape_classes.SHAPES))
+    assert x.shape == (T, len(SHAPES))
     shape = latents["shape"]
     np.testing.assert_array_equal(x.sum(axis=1), (shape >= 0).astype(np.float32))
     present = shape >= 0
@@ -120,3 +111,16 @@ def test_deterministic(frames, latents):
         b = baseline_layers(name, frames.copy(), {k: v.copy() for k, v in latents.items()})
         for layer in a:
             np.testing.assert_array_equal(a[layer], b[layer])
+
+
+def test_motion_label_codes_relative_direction_and_speed(frames, latents):
+    x = baseline_layers("motion_label", frames, latents)["motion_label"]
+    assert not x[[0, 5]].any()  # no object, no motion
+    grid = x.reshape(T, MOTION_DIRECTIONS, MOTION_SPEEDS)
+    # the preferred direction channel of each frame's motion, the same speed channel
+    assert grid[1].sum(1).argmax() == 0 and grid[2].sum(1).argmax() == MOTION_DIRECTIONS // 4
+    assert grid[3].sum(1).argmax() == MOTION_DIRECTIONS // 2
+    assert grid[3].sum(0).argmax() > grid[1].sum(0).argmax()  # faster: a faster channel
+    np.testing.assert_allclose(x[4], x[1], atol=0.2)  # nearby directions, similar codes
+    with pytest.raises(ValueError, match="motion_label"):
+        baseline_layers("motion_label", frames, {"shape": latents["shape"]})

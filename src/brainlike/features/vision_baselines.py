@@ -14,7 +14,10 @@ import numpy as np
 
 from brainlike.features.gabor import motion_energy, oriented_energy
 
-VISION_BASELINES: tuple[str, ...] = ("pixels", "oriented_energy", "motion_energy", "shape_label")
+VISION_BASELINES: tuple[str, ...] = ("pixels", "oriented_energy", "motion_energy", "shape_label",
+                                     "motion_label")
+#: The relative-motion basis of ``motion_label``: directions x log-spaced speeds.
+MOTION_DIRECTIONS, MOTION_SPEEDS = 8, 4
 #: Side of the grid the ``pixels`` baseline average-pools each frame onto.
 PIXEL_GRID = 16
 
@@ -61,12 +64,38 @@ def shape_label(shape: np.ndarray, n_frames: int) -> np.ndarray:
     return out
 
 
+def motion_label(direction: np.ndarray, speed: np.ndarray) -> np.ndarray:
+    """(T, MOTION_DIRECTIONS * MOTION_SPEEDS) von Mises x log-Gaussian basis of the object's
+    motion relative to the background, as the simulated dorsal cells are tuned (their mean
+    concentration and width, preferred speeds spanning theirs); zeros without an object.
+
+    direction: (T,) rad, NaN without an object; speed: (T,) px/frame.
+    """
+    from brainlike.simulate.mouse_cells import KAPPA, PREFERRED_SPEED, SPEED_WIDTH
+
+    direction, speed = np.asarray(direction, np.float64), np.asarray(speed, np.float64)
+    if direction.shape != speed.shape or direction.ndim != 1:
+        raise ValueError(f"rel_direction and rel_speed must be (T,) alike, got "
+                         f"{direction.shape} and {speed.shape}")
+    present = np.isfinite(direction) & np.isfinite(speed) & (speed > 0)
+    theta = np.where(present, direction, 0.0)[:, None]
+    ln_speed = np.log(np.where(present, speed, 1.0))[:, None]
+    lo = min(r[0] for r in PREFERRED_SPEED.values())
+    hi = max(r[1] for r in PREFERRED_SPEED.values())
+    centres = np.linspace(np.log(lo), np.log(hi), MOTION_SPEEDS)
+    prefs = np.arange(MOTION_DIRECTIONS) * 2 * np.pi / MOTION_DIRECTIONS
+    tuned_dir = np.exp(np.mean(KAPPA) * (np.cos(theta - prefs) - 1.0))
+    tuned_speed = np.exp(-0.5 * ((ln_speed - centres) / np.mean(SPEED_WIDTH)) ** 2)
+    out = (tuned_dir[:, :, None] * tuned_speed[:, None, :]).reshape(len(direction), -1)
+    return np.where(present[:, None], out, 0.0).astype(np.float32)
+
+
 def baseline_layers(name: str, frames: np.ndarray,
                     latents: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
     """Layer name -> (T, D) float32 regressors of baseline ``name`` for frames (T, H, W).
 
     latents: the movie's per-frame ground truth (``brainlike.simulate.movies.Movie.latents``),
-    needed by ``shape_label`` only; None for a recorded movie.
+    needed by ``shape_label`` and ``motion_label`` only; None for a recorded movie.
     """
     if name not in VISION_BASELINES:
         raise ValueError(f"unknown vision baseline {name!r}; choose from {VISION_BASELINES}")
@@ -78,8 +107,14 @@ def baseline_layers(name: str, frames: np.ndarray,
         return {"energy": oriented_energy(frames).reshape(t, -1)}
     if name == "motion_energy":
         return {"energy": motion_energy(frames).reshape(t, -1)}
-    if latents is None or "shape" not in latents:
-        raise ValueError("the shape_label baseline needs the movie's ground-truth latents "
-                         "with a 'shape' entry; this movie has "
+    needed = ("shape",) if name == "shape_label" else ("rel_direction", "rel_speed")
+    if latents is None or any(k not in latents for k in needed):
+        raise ValueError(f"the {name} baseline needs the movie's ground-truth latents "
+                         f"{list(needed)}; this movie has "
                          f"{'none' if latents is None else sorted(latents)}")
+    if name == "motion_label":
+        layer = motion_label(latents["rel_direction"], latents["rel_speed"])
+        if len(layer) != t:
+            raise ValueError(f"latents hold {len(layer)} frames, the movie {t}")
+        return {"motion_label": layer}
     return {"shape_label": shape_label(latents["shape"], t)}
