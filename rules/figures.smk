@@ -25,7 +25,7 @@ rule brain_score_figures:
         ),
     params:
         sources=result_sources,
-        models=PLAN.target_models,
+        models=PLAN.speech_models,
     wildcard_constraints:
         dataset=PLAN.modality_wildcard("listening"),
     log:

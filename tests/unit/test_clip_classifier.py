@@ -8,8 +8,10 @@ import pytest
 import torch
 from torch import Tensor, nn
 
+from brainlike.models.cpc import CPCNet
 from brainlike.models.mae import MAE, PRESETS
-from brainlike.objectives.clip_classifier import ClipClassifier, evaluate, learned
+from brainlike.models.vision_configs import CPCConfig
+from brainlike.objectives.clip_classifier import EMBEDDING, ClipClassifier, evaluate, learned
 
 CPU = torch.device("cpu")
 N_CLASSES = 3
@@ -96,6 +98,52 @@ def test_bad_labels_and_layers_are_refused():
         ClipClassifier(stub, "shape", 4, layer="conv3")
     module = ClipClassifier(stub, "shape", N_CLASSES)
     batch = _batch(4, "shape", seed=0)
-    with pytest.raises(ValueError, match="found shape"):
+    with pytest.raises(ValueError, match="per clip"):
         module({**batch, "shape": batch["shape"][:3]})
     assert not learned({"accuracy": 0.5, "majority_accuracy": 0.5})
+
+
+def _frame_batch(n: int, seed: int) -> dict:
+    """Clips whose label changes within the clip: each frame is class 1 (bright top half) or
+    class 2 (bright left half), switching at a random frame."""
+    g = torch.Generator().manual_seed(seed)
+    frames = 0.3 + 0.05 * torch.randn(n, 6, 64, 64, generator=g)
+    switch = torch.randint(1, 6, (n,), generator=g)
+    first = torch.randint(1, 3, (n,), generator=g)
+    labels = torch.where(torch.arange(6) < switch[:, None], first[:, None], 3 - first[:, None])
+    frames[:, :, :32, :] += 0.4 * (labels == 1)[..., None, None]
+    frames[:, :, :, :32] += 0.4 * (labels == 2)[..., None, None]
+    return {"frames": frames.clamp(0, 1), "direction": labels,
+            "shape": torch.zeros(n, dtype=torch.long)}
+
+
+def test_a_per_frame_label_is_named_frame_by_frame():
+    torch.manual_seed(0)
+    module = ClipClassifier(Conv3dStub(), "direction", N_CLASSES)
+    optimizer = torch.optim.AdamW(module.parameters(), lr=1e-2)
+    for step in range(80):
+        module.train()
+        out = module(_frame_batch(12, seed=step))
+        optimizer.zero_grad()
+        out["loss"].backward()
+        optimizer.step()
+    after = evaluate(module, [_frame_batch(12, seed=100)], CPU, seed=0)
+    assert after["clips"] == 12 * 6  # every frame counts
+    # A clip-averaged read-out could name at most the clip's majority label.
+    assert after["accuracy"] >= 0.9, after
+
+
+def test_a_cpc_backbone_is_read_through_its_position_invariant_embedding():
+    net = CPCNet(CPCConfig.preset("tiny"))
+    module = ClipClassifier(net, "shape", 4)
+    assert module.layer == EMBEDDING
+    assert module.head.in_features == net.config.feature_size
+    frames = torch.rand(2, 10, 64, 64)
+    shifted = torch.roll(frames, shifts=(8, 8), dims=(2, 3))
+    net.eval()
+    with torch.no_grad():
+        assert module.logits(frames).shape == (2, 4)
+        assert module.logits(frames, per_frame=True).shape == (2, 10, 4)
+        # Averaged over space, the embedding barely moves when the scene is shifted.
+        a, b = net.frame_embedding(frames), net.frame_embedding(shifted)
+    assert torch.corrcoef(torch.stack([a.flatten(), b.flatten()]))[0, 1] > 0.95

@@ -25,7 +25,7 @@ from tests.workflow.conftest import copy_workflow, snakemake
 pytestmark = pytest.mark.workflow
 
 DATASET = "allen-sim"
-SHAPE, MOTION, UNTRAINED = "shape-cpc", "motion-cpc", "cpc-random"
+SHAPE, MOTION, UNTRAINED = "shape-cpc", "motion-cpc", "cpc-one-random"
 VENTRAL, DORSAL = ("VISl",), ("VISal", "VISrl", "VISam", "VISpm")
 
 

@@ -200,6 +200,7 @@ CLIPS = pa.schema([
     ("clip", pa.string()), ("split", pa.string()), ("n_frames", pa.int32()),
     ("height", pa.int32()), ("width", pa.int32()), ("frames", pa.binary()),
     ("shape", pa.int16()), ("texture", pa.int16()), ("direction", pa.int16()),
+    ("directions", pa.binary()),  # int8 per frame: the direction class flips at each bounce
 ])
 
 

@@ -249,6 +249,12 @@ class CPCNet(nn.Module):
         out["agg"] = per_block.repeat_interleave(c.block_frames, 1)[:, :t]
         return {name: out[name] for name in self.layer_names()}
 
+    def frame_embedding(self, frames: Tensor) -> Tensor:
+        """frames (B, T, H, W) -> (B, T, feature_size): the pathways' last maps averaged over
+        space (what a supervised read-out of this backbone names a clip from)."""
+        return self.latents(self.forward_backbone(self.frontend(frames))).mean((3, 4)) \
+            .transpose(1, 2)
+
     def _per_frame(self, m: Tensor) -> Tensor:
         """(B, C, T, h, w) -> (B, T, C * g * g), pooled onto the g x g grid."""
         b, ch, t = m.shape[:3]

@@ -4,9 +4,14 @@ motion direction.
 Whatever a representation of object shape (the ventral stream's business) or of motion
 direction (the dorsal stream's) buys in the brain comparisons, these models have by
 construction. Any backbone with the vision layer API (``layer_names()`` and
-``forward_layers(frames) -> name -> (B, T, D)``) serves: the clip's label is read by a linear
-head from one layer, averaged over the clip's frames. The learning check is held-out accuracy
-against always naming the most frequent class.
+``forward_layers(frames) -> name -> (B, T, D)``) serves. A linear head reads one layer, or,
+by default for backbones that have one, ``frame_embedding(frames) -> (B, T, D)``: the top
+feature maps averaged over space, so a class is named the same wherever the object is
+(reading a coarse grid instead, the head would have to learn each shape at each position,
+which a few hundred CPU steps do not teach). A label given per clip ((B,)) is named from the
+clip's frames averaged; a label given per frame ((B, T): the motion direction, which flips
+when the object bounces off an edge) is named frame by frame. The learning check is held-out
+accuracy against always naming the most frequent class.
 """
 
 from __future__ import annotations
@@ -21,16 +26,19 @@ from brainlike.training.loop import to_device
 
 __all__ = ["LABELS", "ClipClassifier", "evaluate", "learned"]
 
-#: The batch entries a classifier can name (each (B,) long, constant within a clip).
+#: The batch entries a classifier can name ((B,) per clip or (B, T) per frame, long).
 LABELS = ("shape", "direction")
+#: The ``layer`` of a classifier that reads the backbone's ``frame_embedding``.
+EMBEDDING = "frame_embedding"
 
 
 class ClipClassifier(nn.Module):
-    """A linear read-out of one backbone layer, averaged over frames, trained by cross-entropy.
+    """A linear read-out of one backbone layer, trained by cross-entropy.
 
     backbone: exposes ``layer_names()`` and ``forward_layers(frames (B, T, H, W))``.
     label: which batch entry to name, one of :data:`LABELS`.
-    layer: the layer read (None: the backbone's last).
+    layer: the layer read (None: the backbone's ``frame_embedding`` if it has one, else its
+        last layer).
     probe_shape: (T, H, W) of the zero clip run once to learn the layer's width.
     """
 
@@ -43,44 +51,53 @@ class ClipClassifier(nn.Module):
         if n_classes < 2:
             raise ValueError(f"n_classes must be >= 2, found {n_classes}")
         names = backbone.layer_names()
-        layer = names[-1] if layer is None else layer
-        if layer not in names:
+        if layer is None:
+            layer = EMBEDDING if hasattr(backbone, EMBEDDING) else names[-1]
+        elif layer not in names:
             raise ValueError(f"backbone has no layer {layer!r}; it has {names}")
         self.backbone, self.label, self.layer, self.n_classes = backbone, label, layer, n_classes
         device = next(backbone.parameters()).device  # the backbone may already sit on a GPU
         with torch.no_grad():
-            width = backbone.forward_layers(torch.zeros(1, *probe_shape, device=device))[layer]
+            width = self.features(torch.zeros(1, *probe_shape, device=device))
         self.head = nn.Linear(width.shape[-1], n_classes, device=device)
 
-    def logits(self, frames: Tensor) -> Tensor:
-        """Clips (B, T, H, W) -> class scores (B, n_classes)."""
-        features = self.backbone.forward_layers(frames)[self.layer]  # (B, T, D)
-        return self.head(features.mean(dim=1))
+    def features(self, frames: Tensor) -> Tensor:
+        """Clips (B, T, H, W) -> the read-out's input per frame (B, T, D)."""
+        if self.layer == EMBEDDING:
+            return self.backbone.frame_embedding(frames)
+        return self.backbone.forward_layers(frames)[self.layer]
+
+    def logits(self, frames: Tensor, per_frame: bool = False) -> Tensor:
+        """Clips (B, T, H, W) -> class scores (B, n_classes), or (B, T, n_classes) per frame."""
+        features = self.features(frames)
+        return self.head(features if per_frame else features.mean(dim=1))
 
     def forward(self, batch: dict, generator: torch.Generator | None = None) -> dict[str, Tensor]:
-        labels = batch[self.label]
-        logits = self.logits(batch["frames"])
-        if labels.shape != logits.shape[:1]:
-            raise ValueError(f"batch[{self.label!r}] must be ({logits.shape[0]},), found shape "
+        labels, frames = batch[self.label], batch["frames"]
+        if labels.shape not in (frames.shape[:1], frames.shape[:2]):
+            raise ValueError(f"batch[{self.label!r}] must be per clip {tuple(frames.shape[:1])} "
+                             f"or per frame {tuple(frames.shape[:2])}, found shape "
                              f"{tuple(labels.shape)}")
-        loss = F.cross_entropy(logits, labels)
+        logits = self.logits(frames, per_frame=labels.ndim == 2)
+        loss = F.cross_entropy(logits.reshape(-1, self.n_classes), labels.reshape(-1))
         correct = (logits.argmax(-1) == labels).sum()
-        return {"loss": loss, "accuracy": correct.detach() / len(labels),
-                "correct": correct.detach(), "clips": torch.tensor(len(labels))}
+        return {"loss": loss, "accuracy": correct.detach() / labels.numel(),
+                "correct": correct.detach(), "clips": torch.tensor(labels.numel())}
 
 
 @torch.no_grad()
 def evaluate(module: ClipClassifier, batches: Iterable[dict], device: torch.device,
              seed: int) -> dict[str, float]:
-    """Clip accuracy on held-out batches and the most frequent held-out class's share
-    (``seed`` is unused: nothing is drawn)."""
+    """Held-out accuracy (over clips, or frames for a per-frame label) and the most frequent
+    held-out class's share (``seed`` is unused: nothing is drawn)."""
     module.eval()
     correct, counts = 0, torch.zeros(module.n_classes, dtype=torch.long)
     for batch in batches:
         batch = to_device(batch, device)
         out = module(batch)
         correct += int(out["correct"])
-        counts += torch.bincount(batch[module.label].cpu(), minlength=module.n_classes)
+        counts += torch.bincount(batch[module.label].cpu().reshape(-1),
+                                 minlength=module.n_classes)
     n = int(counts.sum())
     if n == 0:
         raise ValueError("no held-out batch to evaluate on")
@@ -95,7 +112,8 @@ def learned(metrics: dict[str, float]) -> bool:
 
 def build(spec, model: nn.Module) -> ClipClassifier:
     """The classifier a ``shape_classifier`` or ``motion_classifier`` entry trains: the
-    backbone's last layer named to the clip's shape class or motion-direction class."""
+    clip's shape class, or each frame's motion-direction class, named from the backbone's
+    default read-out."""
     from brainlike.simulate.movies import N_DIRECTIONS, SHAPES
 
     label, n = {"shape_classifier": ("shape", len(SHAPES)),

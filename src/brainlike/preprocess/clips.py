@@ -1,7 +1,8 @@
 """Video corpora to sharded Parquet: ``<collection>/clip-<n>.npy`` + ``labels.tsv``.
 
 Each clip is uint8 (frames, height, width); ``labels.tsv`` has a row per clip (clip, shape,
-texture, direction). The last ``heldout_clips`` clips (in clip order) are marked held out, so
+texture, direction) and, optionally, ``directions``: the direction class of every frame, one
+digit per frame (without it, every frame has the clip's ``direction``). The last ``heldout_clips`` clips (in clip order) are marked held out, so
 every model trained on the corpus is checked on the same clips.
 """
 
@@ -29,7 +30,7 @@ def read_labels(folder: Path) -> pd.DataFrame:
     path = folder / LABELS
     if not path.is_file():
         raise InputError(path, "the collection's clip labels are missing")
-    labels = pd.read_csv(path, sep="\t", dtype={"clip": str})
+    labels = pd.read_csv(path, sep="\t", dtype={"clip": str, "directions": str})
     missing = [c for c in LABEL_COLUMNS if c not in labels.columns]
     if missing:
         raise InputError(path, f"missing columns {missing}")
@@ -48,6 +49,18 @@ def load_clip(path: Path) -> np.ndarray:
         raise InputError(path, f"expected uint8 (frames, height, width), found {clip.dtype} "
                                f"{clip.shape}")
     return clip
+
+
+def frame_directions(row: pd.Series, n_frames: int, path: Path) -> bytes:
+    """The clip's per-frame direction classes as int8 bytes (``directions``, else its
+    ``direction`` repeated); InputError naming ``path`` if they do not fit the clip."""
+    digits = row.get("directions")
+    if not isinstance(digits, str):
+        return np.full(n_frames, row["direction"], np.int8).tobytes()
+    if len(digits) != n_frames or not digits.isdigit():
+        raise InputError(path, f"clip {row['clip']}: `directions` must hold one digit per "
+                               f"frame ({n_frames}), found {digits[:20]!r}...")
+    return (np.frombuffer(digits.encode(), np.uint8) - ord("0")).astype(np.int8).tobytes()
 
 
 def build_shards(corpus: VideoCorpus, root: Path, collection: str, out: Path) -> dict:
@@ -72,7 +85,9 @@ def build_shards(corpus: VideoCorpus, root: Path, collection: str, out: Path) ->
                 "n_frames": [c.shape[0] for c in clips], "height": [c.shape[1] for c in clips],
                 "width": [c.shape[2] for c in clips], "frames": [c.tobytes() for c in clips],
                 "shape": rows["shape"].astype(np.int16), "texture": rows["texture"].astype(np.int16),
-                "direction": rows["direction"].astype(np.int16)})
+                "direction": rows["direction"].astype(np.int16),
+                "directions": [frame_directions(row, clip.shape[0], folder / LABELS)
+                               for (_, row), clip in zip(rows.iterrows(), clips)]})
             name = f"shard-{len(index['shards']):05d}.parquet"
             write_table(table, tmp / name, "clips/1")
             index["shards"].append({"file": name, "rows": len(rows),

@@ -5,9 +5,9 @@ background (1/f noise, drifting rigidly with the observer's self-motion, i.e. un
 optic flow) and usually one object: a shape class (``SHAPES``) filled with a texture class
 (``TEXTURES``) drawn independently of the shape, at a random position, size and pose,
 moving with its own velocity relative to the background and bouncing off the frame edges.
-Object and background have nearly equal mean luminance and independently drawn contrasts,
-and every shape has the same area (``brainlike.simulate.sprites``), so the shape is carried
-by the outline (the texture discontinuity), not by luminance or size.
+Object and background differ in mean luminance by an offset of random sign and have
+independently drawn contrasts, and every shape has the same area (``brainlike.simulate.sprites``), so the shape is carried
+by the outline, not by luminance or size.
 
 Latents are per frame (``Movie.latents``). Velocities are on screen, in px/frame, with
 angles ``atan2(vy, vx)`` in image coordinates (x to the right, y downwards). When the
@@ -34,15 +34,19 @@ N_DIRECTIONS = 8
 #: Side of the periodic background canvas, in frame sizes: large enough that the wrap-around
 #: of a drifting background is not seen as a repeat within a segment.
 _CANVAS_FACTOR = 2
-#: Mean luminance of the background, and the largest offsets of the background's mean from it
-#: and of the object's mean from the background's.
+#: Mean luminance of the background, and the largest offset of the background's mean from it.
 _MEAN = 0.5
 _MEAN_JITTER = 0.05
-_OBJECT_MEAN_JITTER = 0.03
-#: Luminance s.d. of object texture and of background, each drawn independently.
-_CONTRAST = (0.05, 0.2)
-#: Texture period relative to the object's radius (the pattern scales with the object).
-_WAVELENGTH_PER_RADIUS = (0.35, 0.7)
+#: Size of the offset of the object's mean luminance from the background's, its sign drawn
+#: at random: the silhouette stands out (an early area sees an object) while the mean
+#: luminance, averaged over scenes, says nothing about which shape it is.
+_OBJECT_OFFSET = (0.1, 0.25)
+#: Luminance s.d. of the object's texture and of the background, each drawn independently.
+_OBJECT_CONTRAST = (0.03, 0.1)
+_CONTRAST = (0.02, 0.08)
+#: Texture period relative to the object's radius (the pattern scales with the object; coarse
+#: enough to survive the models' 2x downsampling).
+_WAVELENGTH_PER_RADIUS = (0.5, 1.0)
 #: Blob s.d. as a fraction of the texture period.
 _BLOB_SCALE = 0.3
 
@@ -66,10 +70,10 @@ class MovieWorld:
 
     size: int = 64
     fps: float = 30.0
-    segment_frames: tuple[int, int] = (30, 60)
+    segment_frames: tuple[int, int] = (15, 30)
     object_speed: tuple[float, float] = (0.5, 3.0)
     self_motion_speed: tuple[float, float] = (0.0, 2.0)
-    radius: tuple[float, float] = (8.0, 16.0)
+    radius: tuple[float, float] = (12.0, 20.0)
     blank_probability: float = 0.1
 
     def __post_init__(self) -> None:
@@ -155,8 +159,8 @@ def _draw_segment(world: MovieWorld, rng: np.random.Generator, n_frames: int,
         background_velocity=bg,
         background_offset=tuple(rng.uniform(0, _CANVAS_FACTOR * world.size, 2)),
         background_mean=background_mean, background_contrast=_uniform(rng, _CONTRAST),
-        object_mean=background_mean + rng.uniform(-_OBJECT_MEAN_JITTER, _OBJECT_MEAN_JITTER),
-        object_contrast=_uniform(rng, _CONTRAST),
+        object_mean=background_mean + rng.choice((-1.0, 1.0)) * _uniform(rng, _OBJECT_OFFSET),
+        object_contrast=_uniform(rng, _OBJECT_CONTRAST),
         wavelength=radius * _uniform(rng, _WAVELENGTH_PER_RADIUS),
         texture_angle=rng.uniform(0, 2 * np.pi), texture_phase=tuple(rng.random(2)),
         seed=int(rng.integers(2 ** 31)))

@@ -2,7 +2,9 @@
 
 Each clip is one segment of :func:`brainlike.simulate.movies.render_clip` (a shape class
 with an independent texture, its own motion over a self-moving background), written as
-``<collection>/clip-<n>.npy`` (uint8) with a row in ``<collection>/labels.tsv``. Clip seeds
+``<collection>/clip-<n>.npy`` (uint8) with a row in ``<collection>/labels.tsv`` (the motion
+direction class of the first frame, ``direction``, and of every frame, ``directions``, one
+digit per frame). Clip seeds
 derive from the master seed, the collection and the clip number, never from the movie's.
 """
 
@@ -43,6 +45,7 @@ def build_video_corpus(corpus: VideoCorpus, seed: int, root: Path) -> dict:
             rows.append({"clip": name, "shape": int(lat["shape"][0]),
                          "texture": int(lat["texture"][0]),
                          "direction": int(lat["direction_class"][0]),
+                         "directions": "".join(map(str, lat["direction_class"])),
                          "rel_speed": float(lat["rel_speed"][0]),
                          "self_speed": float(np.hypot(lat["background_vx"][0],
                                                       lat["background_vy"][0]))})

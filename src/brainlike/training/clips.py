@@ -22,8 +22,9 @@ LABELS = ("shape", "texture", "direction")
 
 
 def load_clips(directories: list[Path], split: str) -> dict[str, np.ndarray]:
-    """frames (N, T, H, W) uint8 and each label (N,) of every clip of ``split`` in the
-    collections' shards (clips cut to the shortest clip's length)."""
+    """frames (N, T, H, W) uint8, shape and texture (N,) and direction (N, T) (per frame)
+    of every clip of ``split`` in the collections' shards (clips cut to the shortest clip's
+    length)."""
     frames, labels = [], {k: [] for k in LABELS}
     for directory in directories:
         shards = sorted(Path(directory).glob("shard-*.parquet"))
@@ -37,9 +38,11 @@ def load_clips(directories: list[Path], split: str) -> dict[str, np.ndarray]:
                 frames.append(clip.reshape(row["n_frames"], row["height"], row["width"]))
                 for k in LABELS:
                     labels[k].append(row[k])
+                labels["direction"][-1] = np.frombuffer(row["directions"], np.int8)
     if not frames:
         raise InputError(directories[0], f"no {split} clips")
     length = min(len(f) for f in frames)
+    labels["direction"] = [d[:length] for d in labels["direction"]]
     return {"frames": np.stack([f[:length] for f in frames]),
             **{k: np.asarray(v, np.int64) for k, v in labels.items()}}
 

@@ -132,8 +132,8 @@ def train(model: nn.Module, objective: nn.Module | Objective,
                    "samples_per_s": seen / elapsed, "audio_s_per_s":
                    seen * spec.crop_seconds / elapsed, "data_wait_fraction": waited / elapsed}
             rows.append(row)
-            log.info("step %d/%d loss %.4f lr %.2e %.1f audio-s/s, data wait %.1f%%", step,
-                     spec.steps, row["loss"], lr, row["audio_s_per_s"],
+            log.info("step %d/%d loss %.4f lr %.2e %.1f samples/s, data wait %.1f%%", step,
+                     spec.steps, row["loss"], lr, row["samples_per_s"],
                      100 * row["data_wait_fraction"])
             window_start, waited, seen = time.perf_counter(), 0.0, 0
         if step % spec.checkpoint_every == 0 or step == end:

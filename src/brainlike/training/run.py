@@ -46,7 +46,7 @@ def train_model(spec: ModelSpec, directories: list[Path], state_path: Path, devi
 
     Returns (model in eval mode, log rows, extra): ``extra`` holds what the objective keeps
     in the checkpoint, and ``extra["heldout"]`` its learning checks on the held-out chapters
-    with ``learned`` (1.0 or 0.0) and ``heldout_chapters``.
+    with ``learned`` (1.0 or 0.0) and, for speech and text, ``heldout_chapters``.
     """
     training = spec.training
     if training is None:
@@ -61,9 +61,10 @@ def train_model(spec: ModelSpec, directories: list[Path], state_path: Path, devi
     else:
         model, rows, extra, metrics = _train_encoder(module, spec, directories, state_path,
                                                      device, teacher_path)
-    extra = {**extra, "heldout": {
-        **metrics, "learned": float(module.learned(metrics)),
-        "heldout_chapters": float(training.heldout_chapters)}}
+    # Clips are held out by the corpus (its last heldout_clips), not by chapters.
+    held = {} if chosen.input == "video" else {
+        "heldout_chapters": float(training.heldout_chapters)}
+    extra = {**extra, "heldout": {**metrics, "learned": float(module.learned(metrics)), **held}}
     log.info("held-out checks (%s): %s", training.objective,
              ", ".join(f"{k}={v:.4g}" for k, v in extra["heldout"].items()))
     return model.eval(), rows, extra
