@@ -168,7 +168,8 @@ def test_default_roster_roles_and_controls() -> None:
                                 | set(DEFAULT["baselines"]))
     assert set(plan.vision_scored) == vision | set(DEFAULT["vision"]["baselines"])
     assert roster["cpc"].control == "cpc-random" and roster["cpc-one"].control == "cpc-one-random"
-    assert roster["shape-cpc"].role == "supervised" and roster["shape-cpc"].control == "cpc-random"
+    assert roster["shape-cpc"].role == "supervised"
+    assert roster["shape-cpc"].control == "cpc-one-random"
     assert roster["mae"].control == "mae-random"
 
 

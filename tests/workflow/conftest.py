@@ -77,7 +77,7 @@ def small_config(workdir: Path) -> dict:
     config["scores"].update(ceiling_group=None, permutations=200, block_trs=5)
     # Vision: one short session per area, a few cells, few clips.
     config["viewing"]["allen-sim"]["simulate"].update(sessions_per_area=1, cells_per_session=6,
-                                                      movie_seconds=6.0, repeats=4)
+                                                      movie_seconds=8.0, repeats=4)
     config["video_corpora"]["movies-sim"].update(heldout_clips=4)
     config["video_corpora"]["movies-sim"]["simulate"].update(clips=16)
     config["vision"].update(bootstrap=50, rdm_splits=4, cue_conflict=5)
