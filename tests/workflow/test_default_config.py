@@ -26,6 +26,7 @@ from scipy.stats import binom
 
 from brainlike.io.schemas import read_metadata, read_table
 from brainlike.models import checkpoint
+from brainlike.models.configs import VIDEO_FAMILIES
 from tests.workflow.conftest import REPO, copy_workflow, job_counts, shrink_training, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -44,6 +45,8 @@ def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert config["models"][UNTRAINED]["training"] is None
     learner = copy.deepcopy(config["models"][LEARNER]["training"])
     config["targets"]["models"] = list(SCORED)
+    # The vision world is built in test_vision_default.
+    config["targets"].update(viewing=[], corpora=["speech-sim"])
     # Every other model trains on the default corpora, for a few steps: their learning is
     # measured by `make run` and the training tests; the default pipeline has to fit in CI.
     shrink_training(config, steps=20)
@@ -54,9 +57,10 @@ def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _checkpoints(config: dict) -> list[str]:
-    """Every model with a checkpoint of its own (a shuffled-context entry reads another's)."""
+    """Every speech model with a checkpoint of its own (a shuffled-context entry reads
+    another's; the vision models train in test_vision_default and the small run)."""
     return [f"models/{name}/model.pt" for name, spec in config["models"].items()
-            if "of" not in spec]
+            if "of" not in spec and spec["family"] not in VIDEO_FAMILIES]
 
 
 def _trains(spec: dict) -> bool:
@@ -66,7 +70,7 @@ def _trains(spec: dict) -> bool:
 def test_every_default_model_trains_on_the_default_corpora(default_run: Path) -> None:
     config = yaml.safe_load((default_run / "config.yaml").read_text())
     for name, spec in config["models"].items():
-        if "of" in spec:
+        if "of" in spec or spec["family"] in VIDEO_FAMILIES:
             continue
         model, _ = checkpoint.load(default_run / "models" / name / "model.pt")
         first = "embedding" if spec["family"] == "causal_lm" else "conv1"
@@ -87,9 +91,12 @@ def test_default_config_plans_every_model_through_every_rule(tmp_path: Path) -> 
     proc = snakemake(copy_workflow(tmp_path), "-n", "--quiet", "rules")
     counts = job_counts(proc)
     config = yaml.safe_load((REPO / "config.yaml").read_text())
-    models = {name: config["models"][name] for name in config["targets"]["models"]}
+    every = {name: config["models"][name] for name in config["targets"]["models"]}
+    assert counts["train_model"] == sum("of" not in spec for spec in every.values())
+    models = {n: spec for n, spec in every.items() if spec["family"] not in VIDEO_FAMILIES}
+    vision = len(every) - len(models) + len(config["vision"]["baselines"])
+    assert counts["vision_features"] == counts["vision_scores"] == vision
     baselines = len(config["baselines"])
-    assert counts["train_model"] == sum("of" not in spec for spec in models.values())
     assert sum(_trains(spec) for spec in models.values()) == 11
     assert counts["features"] == len(models) + baselines  # each writes all 6 stories
     assert counts["brain_scores"] == len(models) + baselines  # each scores all 9 listeners
