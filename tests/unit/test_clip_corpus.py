@@ -69,6 +69,10 @@ def test_directions_that_do_not_fit_the_clip_name_the_labels_file(tmp_path, shar
                                                      .read_bytes())
     labels.loc[1, "directions"] = labels.loc[1, "directions"][:-1]
     labels.to_csv(raw / "clips" / LABELS, sep="\t", index=False)
-    with pytest.raises(InputError, match=r"labels\.tsv.*clip-00001.*one digit per frame"):
+    with pytest.raises(InputError, match=r"labels\.tsv.*clip-00001.*one digit 0-7 per frame"):
         build_shards(CORPUS, raw, "clips", tmp_path / "shards")
     assert not (tmp_path / "shards").exists()
+    labels.loc[1, "directions"] = "8" * 30  # a digit, but no direction class
+    labels.to_csv(raw / "clips" / LABELS, sep="\t", index=False)
+    with pytest.raises(InputError, match=r"clip-00001.*one digit 0-7 per frame"):
+        build_shards(CORPUS, raw, "clips", tmp_path / "shards")

@@ -199,7 +199,7 @@ def responses_schema(n_vertices: int) -> pa.Schema:
 CLIPS = pa.schema([
     ("clip", pa.string()), ("split", pa.string()), ("n_frames", pa.int32()),
     ("height", pa.int32()), ("width", pa.int32()), ("frames", pa.binary()),
-    ("shape", pa.int16()), ("texture", pa.int16()), ("direction", pa.int16()),
+    ("shape", pa.int16()), ("texture", pa.int16()),
     ("directions", pa.binary()),  # int8 per frame: the direction class flips at each bounce
 ])
 

@@ -2,8 +2,9 @@
 
 Each clip is uint8 (frames, height, width); ``labels.tsv`` has a row per clip (clip, shape,
 texture, direction) and, optionally, ``directions``: the direction class of every frame, one
-digit per frame (without it, every frame has the clip's ``direction``). The last ``heldout_clips`` clips (in clip order) are marked held out, so
-every model trained on the corpus is checked on the same clips.
+digit per frame (without it, every frame has the clip's ``direction``). The last
+``heldout_clips`` clips (in clip order) are marked held out, so every model trained on the
+corpus is checked on the same clips.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from brainlike.errors import InputError
 from brainlike.io.atomic import atomic_directory, write_json
 from brainlike.io.schemas import write_table
 from brainlike.plan.viewing import VideoCorpus
+from brainlike.simulate.movies import N_DIRECTIONS
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +59,12 @@ def frame_directions(row: pd.Series, n_frames: int, path: Path) -> bytes:
     digits = row.get("directions")
     if not isinstance(digits, str):
         return np.full(n_frames, row["direction"], np.int8).tobytes()
-    if len(digits) != n_frames or not digits.isdigit():
-        raise InputError(path, f"clip {row['clip']}: `directions` must hold one digit per "
-                               f"frame ({n_frames}), found {digits[:20]!r}...")
-    return (np.frombuffer(digits.encode(), np.uint8) - ord("0")).astype(np.int8).tobytes()
+    classes = np.frombuffer(digits.encode(), np.uint8).astype(np.int16) - ord("0")
+    if len(digits) != n_frames or not np.all((classes >= 0) & (classes < N_DIRECTIONS)):
+        raise InputError(path, f"clip {row['clip']}: `directions` must hold one digit "
+                               f"0-{N_DIRECTIONS - 1} per frame ({n_frames}), found "
+                               f"{digits[:20]!r}...")
+    return classes.astype(np.int8).tobytes()
 
 
 def build_shards(corpus: VideoCorpus, root: Path, collection: str, out: Path) -> dict:
@@ -85,7 +89,6 @@ def build_shards(corpus: VideoCorpus, root: Path, collection: str, out: Path) ->
                 "n_frames": [c.shape[0] for c in clips], "height": [c.shape[1] for c in clips],
                 "width": [c.shape[2] for c in clips], "frames": [c.tobytes() for c in clips],
                 "shape": rows["shape"].astype(np.int16), "texture": rows["texture"].astype(np.int16),
-                "direction": rows["direction"].astype(np.int16),
                 "directions": [frame_directions(row, clip.shape[0], folder / LABELS)
                                for (_, row), clip in zip(rows.iterrows(), clips)]})
             name = f"shard-{len(index['shards']):05d}.parquet"

@@ -6,8 +6,9 @@ optic flow) and usually one object: a shape class (``SHAPES``) filled with a tex
 (``TEXTURES``) drawn independently of the shape, at a random position, size and pose,
 moving with its own velocity relative to the background and bouncing off the frame edges.
 Object and background differ in mean luminance by an offset of random sign and have
-independently drawn contrasts, and every shape has the same area (``brainlike.simulate.sprites``), so the shape is carried
-by the outline, not by luminance or size.
+independently drawn contrasts, and every shape has the same area
+(``brainlike.simulate.sprites``), so the shape is carried by the outline, not by luminance or
+size.
 
 Latents are per frame (``Movie.latents``). Velocities are on screen, in px/frame, with
 angles ``atan2(vy, vx)`` in image coordinates (x to the right, y downwards). When the

@@ -4,8 +4,8 @@ Each clip is one segment of :func:`brainlike.simulate.movies.render_clip` (a sha
 with an independent texture, its own motion over a self-moving background), written as
 ``<collection>/clip-<n>.npy`` (uint8) with a row in ``<collection>/labels.tsv`` (the motion
 direction class of the first frame, ``direction``, and of every frame, ``directions``, one
-digit per frame). Clip seeds
-derive from the master seed, the collection and the clip number, never from the movie's.
+digit per frame). Clip seeds derive from the master seed, the collection and the clip number,
+never from the movie's.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ from brainlike.errors import InputError
 from brainlike.io.schemas import check_schema
 
 LABELS = ("shape", "texture", "direction")
+#: The labels given per clip; ``direction`` is per frame (the shards' ``directions``).
+_CLIP_LABELS = ("shape", "texture")
 
 
 def load_clips(directories: list[Path], split: str) -> dict[str, np.ndarray]:
@@ -36,9 +38,9 @@ def load_clips(directories: list[Path], split: str) -> dict[str, np.ndarray]:
             for row in table.to_pylist():
                 clip = np.frombuffer(row["frames"], np.uint8)
                 frames.append(clip.reshape(row["n_frames"], row["height"], row["width"]))
-                for k in LABELS:
+                for k in _CLIP_LABELS:
                     labels[k].append(row[k])
-                labels["direction"][-1] = np.frombuffer(row["directions"], np.int8)
+                labels["direction"].append(np.frombuffer(row["directions"], np.int8))
     if not frames:
         raise InputError(directories[0], f"no {split} clips")
     length = min(len(f) for f in frames)
