@@ -13,7 +13,7 @@ import pytest
 
 from brainlike.errors import InputError
 from brainlike.preprocess.allen import GROUNDTRUTH_DIR, SIDE_TABLE, to_parquet
-from brainlike.preprocess.nwb import movie_responses, read_session, session_file
+from brainlike.preprocess.nwb import cre_driver, movie_responses, read_session, session_file
 from brainlike.simulate.allen import SessionPlan, build_dataset, write_session
 
 REPEATS, FRAMES, SIZE, ROIS = 2, 60, 16, 5
@@ -156,13 +156,24 @@ def test_missing_template_and_unreadable_file(session, tmp_path):
 
 
 def _plans(template: np.ndarray) -> list[SessionPlan]:
+    """Two sessions: the first's genotype names its Cre driver, the second has none."""
     plans = []
     for k, (specimen, area) in enumerate([("1001", "VISp"), ("1002", "VISal")]):
         _, dff = _arrays(10 + k)
         plans.append(SessionPlan(specimen=specimen, experiment=str(500 + k), area=area,
                                  template=template, dff_at_frames=dff, seed=k,
-                                 depth_um=175.0 + 100 * k, cre_line="Cux2-CreERT2"))
+                                 depth_um=175.0 + 100 * k,
+                                 cre_line="Cux2-CreERT2" if k == 0 else ""))
     return plans
+
+
+@pytest.mark.parametrize("genotype, driver", [
+    ("Cux2-CreERT2/wt;Camk2a-tTA/wt;Ai93(TITL-GCaMP6f)/Ai93(TITL-GCaMP6f)", "Cux2-CreERT2"),
+    ("Rbp4-Cre; Camk2a-tTA; Ai93(TITL-GCaMP6f)", "Rbp4-Cre"),
+    ("Sst-IRES-Cre/wt;Ai148(TIT2L-GC6f-ICL-tTA2)/wt", "Sst-IRES-Cre"),
+    ("wt/wt", None), ("", None), (None, None)])
+def test_the_cre_driver_of_a_genotype(genotype, driver):
+    assert cre_driver(genotype) == driver
 
 
 def test_parquet_tables(tmp_path, caplog):
@@ -171,8 +182,10 @@ def test_parquet_tables(tmp_path, caplog):
     root = tmp_path / "dandiset"
     summary = build_dataset(root, plans)
     assert (root / "dandiset.yaml").exists() and (root / GROUNDTRUTH_DIR).is_dir()
-    # one session left out of the side table: unknown depth and Cre line
+    # one session left out of the side table: unknown depth and Cre line; the other's Cre
+    # line comes from its file's genotype, the side table leaving it blank
     side = pd.read_csv(root / SIDE_TABLE, sep="\t")
+    side.loc[0, "cre_line"] = ""
     side.iloc[:1].to_csv(root / SIDE_TABLE, sep="\t", index=False)
     rng = np.random.default_rng(5)
     pd.DataFrame({"cell": [f"ses-50{k // ROIS}/{k % ROIS}" for k in range(2 * ROIS)],
@@ -208,6 +221,7 @@ def test_parquet_tables(tmp_path, caplog):
     cells = cells.to_pandas().set_index("cell")
     assert cells.loc["ses-500/3", "depth_um"] == 175.0
     assert cells.loc["ses-500/3", "area"] == "VISp"
+    assert cells.loc["ses-500/3", "cre_line"] == "Cux2-CreERT2"
     assert np.isnan(cells.loc["ses-501/0", "depth_um"])
     assert cells.loc["ses-501/0", "cre_line"] == "unknown"
     assert cells.loc["ses-501/0", "subject"] == "sub-1002"
@@ -223,6 +237,21 @@ def test_parquet_tables(tmp_path, caplog):
                                                                     "ses-501.parquet"]
     truth = pq.read_table(out / "groundtruth.parquet")
     assert truth.column_names == ["cell", "reliability"] and truth.num_rows == 2 * ROIS
+
+
+def test_a_side_table_contradicting_the_genotype_is_an_error(tmp_path):
+    template, _ = _arrays(0)
+    root = tmp_path / "dandiset"
+    rel = build_dataset(root, _plans(template))["sessions"]
+    side = pd.read_csv(root / SIDE_TABLE, sep="\t")
+    side.loc[0, "cre_line"] = "Rorb-IRES2-Cre"
+    side.to_csv(root / SIDE_TABLE, sep="\t", index=False)
+    out = tmp_path / "parquet"
+    with pytest.raises(InputError, match="Rorb-IRES2-Cre.*Cux2-CreERT2") as info:
+        to_parquet(root, rel, root / SIDE_TABLE, None, out / "c.parquet", out / "sessions",
+                   None)
+    assert str(root / SIDE_TABLE) in str(info.value) and rel[0] in str(info.value)
+    assert not (out / "sessions").exists() and not (out / "c.parquet").exists()
 
 
 def test_sessions_must_share_the_template(tmp_path):

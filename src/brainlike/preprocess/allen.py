@@ -73,6 +73,33 @@ def read_side_table(path: Path) -> pd.DataFrame:
     return table.set_index("session")
 
 
+def _known(value: object) -> str | None:
+    """A side-table text cell, None when empty or "unknown"."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    return None if text in ("", UNKNOWN_CRE) else text
+
+
+def _side_facts(side: pd.DataFrame | None, session, side_table: Path | None
+                ) -> tuple[float, str]:
+    """(depth in um, Cre line) of a session: the depth from the side table (NaN without a
+    row), the Cre line from the file's genotype, else the side table, else "unknown". A side
+    table that names another Cre line than the file is an error: one of them is wrong."""
+    row = side.loc[session.session] if side is not None and session.session in side.index \
+        else None
+    if row is None:
+        log.warning("%s: session %s is not in the side table %s; depth NaN",
+                    session.path, session.session, side_table)
+    depth = float(row["depth_um"]) if row is not None else float("nan")
+    listed = _known(row["cre_line"]) if row is not None else None
+    if session.cre_line and listed and listed != session.cre_line:
+        raise InputError(Path(side_table), f"session {session.session} has Cre line "
+                                           f"{listed!r}, but its file {session.path} names "
+                                           f"{session.cre_line!r} in the subject's genotype")
+    return depth, session.cre_line or listed or UNKNOWN_CRE
+
+
 def stimulus_table(template: np.ndarray, fps: float,
                    latents: pd.DataFrame | None = None) -> pa.Table:
     """template: (n_frames, H, W) uint8 -> the stimuli table, latents (one row per frame,
@@ -137,7 +164,8 @@ def to_parquet(root: Path, sessions: list[str], side_table: Path | None,
     """Convert the ``sessions`` (NWB paths relative to ``root``) to the Parquet tables.
 
     Every session must show the same template. A session missing from ``side_table`` (or
-    no side table) gets depth NaN and cre line "unknown", with a warning. ``groundtruth``
+    no side table) gets depth NaN, with a warning; the Cre line comes from the file's
+    genotype, else the side table, else is "unknown". ``groundtruth``
     (the output path) is written from ``root/derivatives/groundtruth`` when given.
     Returns a summary: sessions, cells and frames.
     """
@@ -163,13 +191,7 @@ def to_parquet(root: Path, sessions: list[str], side_table: Path | None,
                                        f"differs from {first}'s {template.shape}")
             if session.session in done:
                 raise InputError(path, f"session {session.session} is listed twice")
-            if side is not None and session.session in side.index:
-                row = side.loc[session.session]
-                depth, cre = float(row["depth_um"]), str(row["cre_line"])
-            else:
-                log.warning("%s: session %s is not in the side table %s; depth NaN, cre "
-                            "line %s", path, session.session, side_table, UNKNOWN_CRE)
-                depth, cre = float("nan"), UNKNOWN_CRE
+            depth, cre = _side_facts(side, session, side_table)
             n_rois = session.dff.shape[1]
             names = [f"{session.session}/{i}" for i in range(n_rois)]
             cells.append(pd.DataFrame({

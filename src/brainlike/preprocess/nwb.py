@@ -8,7 +8,10 @@ NWB 1 files):
 * ``processing/ophys/DfOverF/DfOverFEvents``: the L0 events, same shape (not in every file);
 * ``processing/ophys/ImageSegmentation/PlaneSegmentation``: one row per ROI (pixel masks);
 * ``general/optophysiology/ImagingPlane``: ``location`` is the targeted area (``VISp``, ...);
-  the imaging depth is not stored usably, it comes from a side table;
+  the imaging depth is not stored usably (the converter wrote its description without
+  filling in the depth), it comes from a side table;
+* ``general/subject``: ``genotype`` names the Cre driver, e.g.
+  ``Cux2-CreERT2/wt;Camk2a-tTA/wt;Ai93(TITL-GCaMP6f)/Ai93(TITL-GCaMP6f)``;
 * ``stimulus/templates/<movie>``: ImageSeries (frames, H, W) uint8, rate NaN;
 * ``stimulus/presentation/<movie>_stimulus``: IndexSeries, one entry per displayed frame
   (its template index) with the frame's onset on the stimulus clock, repeats back to back.
@@ -70,13 +73,15 @@ class Session:
     increasing; events: (T_ophys, n_rois) float32 or None when the file has none;
     roi_ids: (n_rois,) int64 (PlaneSegmentation ids); template: (n_frames, H, W) uint8;
     presented_frames: (n,) int64 template index of each displayed frame; presented_times:
-    (n,) float64 its onset. session ("ses-<id>") and subject ("sub-<id>") label the cells.
+    (n,) float64 its onset. session ("ses-<id>") and subject ("sub-<id>") label the cells;
+    cre_line is the Cre driver of the subject's genotype, None when the file names none.
     """
 
     path: str
     session: str
     subject: str
     location: str
+    cre_line: str | None
     dff: np.ndarray
     timestamps: np.ndarray
     events: np.ndarray | None
@@ -98,6 +103,16 @@ def _child(path: Path, mapping, name: str, what: str):  # type: ignore[no-untype
     if name not in mapping:
         raise InputError(path, f"no {what} {name!r} (has {', '.join(mapping) or 'none'})")
     return mapping[name]
+
+
+def cre_driver(genotype: str | None) -> str | None:
+    """The Cre driver line of an Allen genotype string (its first allele naming a Cre
+    recombinase, zygosity dropped), None when there is none."""
+    for allele in (genotype or "").split(";"):
+        name = allele.strip().split("/")[0].strip()
+        if "Cre" in name:
+            return name
+    return None
 
 
 def _label(prefix: str, value: object) -> str:
@@ -142,6 +157,7 @@ def read_session(path: str | Path, movie: str = MOVIE) -> Session:
         times = np.asarray(shown.timestamps[:], dtype=np.float64)
         # The file name is the dandiset's key (and the side table's); the NWB's own ids are
         # the fallback for files renamed outside DANDI.
+        cre_line = cre_driver(nwb.subject.genotype if nwb.subject else None)
         named = parse_session_file(path)
         if named is not None:
             subject, session = (_label("sub-", named[0]), _label("ses-", named[1]))
@@ -174,6 +190,7 @@ def read_session(path: str | Path, movie: str = MOVIE) -> Session:
         raise InputError(path, f"presentation shows frame indices {frames.min()}.."
                                f"{frames.max()}, outside the template's 0..{len(template) - 1}")
     result = Session(path=str(path), session=session, subject=subject, location=location,
+                     cre_line=cre_line,
                      dff=dff, timestamps=timestamps, events=events, roi_ids=roi_ids,
                      template=template, presented_frames=frames.astype(np.int64),
                      presented_times=times)

@@ -152,8 +152,10 @@ def _index_series(**kwargs) -> IndexSeries:  # type: ignore[no-untyped-def]
 
 def write_session(path: str | Path, *, specimen: str, experiment: str, area: str,
                   template: np.ndarray, dff_at_frames: np.ndarray, seed: int,
-                  fps: float = MOVIE_FPS, movie: str = MOVIE) -> None:
-    """Write one session's NWB file.
+                  fps: float = MOVIE_FPS, movie: str = MOVIE,
+                  cre_line: str | None = None) -> None:
+    """Write one session's NWB file (the subject's genotype names ``cre_line`` as the
+    real files name their Cre driver; no genotype when None).
 
     template: (n_frames, H, W) uint8; dff_at_frames: (repeats, n_frames, n_cells) float32,
     each cell's dF/F while each frame of each repeat is on screen.
@@ -181,7 +183,9 @@ def write_session(path: str | Path, *, specimen: str, experiment: str, area: str
                   identifier=f"brainlike-allen-{specimen}-{experiment}",
                   session_start_time=SESSION_START, session_id=experiment,
                   institution="brainlike simulation")
-    nwb.subject = Subject(subject_id=specimen, species="Mus musculus", sex="U", age="P90D")
+    genotype = f"{cre_line}/wt;Camk2a-tTA/wt;Ai93(TITL-GCaMP6f)/wt" if cre_line else None
+    nwb.subject = Subject(subject_id=specimen, species="Mus musculus", sex="U", age="P90D",
+                          genotype=genotype)
     microscope = nwb.create_device(name="Microscope", description="Simulated two-photon "
                                                                   "microscope.")
     display = nwb.create_device(name="StimulusDisplay", description="Simulated monitor.")
@@ -270,7 +274,8 @@ def build_dataset(root: str | Path, sessions: list[SessionPlan]) -> dict:
         rel = session_file(plan.specimen, plan.experiment)
         write_session(root / rel, specimen=plan.specimen, experiment=plan.experiment,
                       area=plan.area, template=plan.template,
-                      dff_at_frames=plan.dff_at_frames, seed=plan.seed, fps=plan.fps)
+                      dff_at_frames=plan.dff_at_frames, seed=plan.seed, fps=plan.fps,
+                      cre_line=plan.cre_line)
         paths.append(rel)
         rows.append({"session": f"ses-{plan.experiment}", "subject": f"sub-{plan.specimen}",
                      "area": plan.area, "depth_um": float(plan.depth_um),
