@@ -131,3 +131,38 @@ def test_oriented_energy_is_phase_invariant():
 def test_bad_inputs_raise(call):
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize("d", range(8))
+def test_compensated_motion_energy_reads_motion_relative_to_the_scene(d):
+    # On the screen the grating drifts against d at 1 px/frame; the scene shifts against d
+    # at 2 px/frame, so relative to the scene the grating moves along d at 1 px/frame.
+    angle = 2 * np.pi * d / 8
+    frames = _grating(angle, 12.0, speed=-1.0, n_frames=14)
+    shifts = np.tile(-2.0 * np.array([np.cos(angle), np.sin(angle)]), (14, 1))
+    shifts[0] = 0.0
+    relative = motion_energy(frames, shifts=shifts)[7:, :, 0].sum(axis=(0, 2, 3))
+    screen = motion_energy(frames)[7:, :, 0].sum(axis=(0, 2, 3))
+    assert relative.argmax() == d and relative[(d + 4) % 8] < 0.25 * relative[d]
+    assert screen.argmax() == (d + 4) % 8
+
+
+def test_a_texture_carried_by_the_scene_has_no_relative_direction():
+    rng = np.random.default_rng(3)
+    canvas = rng.random((SIZE, 3 * SIZE)).astype(np.float32)
+    frames = np.stack([canvas[:, 2 * t:2 * t + SIZE] for t in range(14)])  # moves left 2 px
+    shifts = np.tile([-2.0, 0.0], (14, 1))
+    shifts[0] = 0.0
+    right, left = 0, 4
+    screen = motion_energy(frames)[7:].sum(axis=(0, 2, 3, 4))
+    relative = motion_energy(frames, shifts=shifts)[7:].sum(axis=(0, 2, 3, 4))
+    assert screen[left] > 4 * screen[right]
+    assert 0.67 < relative[left] / relative[right] < 1.5
+
+
+def test_motion_energy_rejects_shifts_of_the_wrong_shape():
+    frames = np.zeros((5, 16, 16), np.float32)
+    with pytest.raises(ValueError, match="shifts"):
+        motion_energy(frames, grid=2, shifts=np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="shifts"):
+        motion_energy(frames, grid=2, shifts=np.full((5, 2), np.nan))

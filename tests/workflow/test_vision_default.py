@@ -2,9 +2,10 @@
 
 The viewing dataset plants each area's tuning (docs/simulated-world.md), so these check the
 instrument: split-half ceilings track the planted reliability, each model-free baseline wins
-the area its regressors drive (oriented energy VISp, the shape label VISl, the relative-motion
-label the dorsal-like areas: motion energy of the screen cannot tell an object's motion from
-the observer's, which the dorsal cells do), and learning shows where the world plants what needs
+the area its regressors drive (oriented energy VISp, the shape label VISl; in the dorsal-like
+areas motion energy wins among the baselines computed from the image, once the observer's
+self-motion is compensated as the dorsal cells do, and the relative-motion label, their
+planted answer, above all), and learning shows where the world plants what needs
 learning — the backbone trained to name the object's shape beats its untrained copy in the
 ventral-like area, and the same backbone trained to name the object's motion relative to the
 background beats it in the dorsal-like areas (intervals over cells apart). Scored here: the
@@ -64,6 +65,14 @@ def test_each_baseline_wins_the_area_its_regressors_drive(vision_run: Path) -> N
         assert scores[area].idxmax() == "shape_label", scores[area]
     for area in DORSAL:
         assert scores[area].idxmax() == "motion_label", scores[area]
+        assert scores[area].drop("motion_label").idxmax() == "motion_energy", scores[area]
+    # What makes motion energy dorsal-like: its self-motion-compensated layer beats the
+    # screen's in every dorsal-like area.
+    rois = vision_run / f"results/brainscores/{DATASET}/motion_energy.rois.parquet"
+    layers = pd.read_parquet(rois)
+    layers = layers.pivot(index="area", columns="layer", values="ridge_normalised")
+    assert (layers.loc[list(DORSAL), "relative"] > layers.loc[list(DORSAL), "energy"]).all(), \
+        layers
 
 
 def test_the_instrument_sees_the_shape_and_motion_a_backbone_learned(vision_run: Path) -> None:

@@ -58,15 +58,18 @@ def _gabor(wavelength: float, angle: float) -> np.ndarray:
     return envelope * carrier / envelope.sum()
 
 
-def _spatial_responses(frames: np.ndarray, kernels: list[np.ndarray]) -> Iterator[np.ndarray]:
-    """Yield (K, chunk, H, W) complex64 correlations ``sum_u G_k(u) frame(x + u)`` per chunk.
+def _spatial_responses(frames: np.ndarray, kernels: list[np.ndarray],
+                       margin: int = 0) -> Iterator[np.ndarray]:
+    """Yield (K, chunk, H + 2 margin, W + 2 margin) complex64 correlations
+    ``sum_u G_k(u) frame(x + u)`` per chunk, ``margin`` px beyond the frame on each side.
 
     Frames are reflect-padded so the borders add no artificial edges and the FFT's circular
     convolution does not wrap.
     """
     t, h, w = frames.shape
     half = max(k.shape[0] // 2 for k in kernels)
-    shape = (h + 2 * half, w + 2 * half)
+    pad = half + margin
+    shape = (h + 2 * pad, w + 2 * pad)
     bank = np.zeros((len(kernels),) + shape, np.complex64)
     for i, kernel in enumerate(kernels):
         r = kernel.shape[0] // 2
@@ -76,10 +79,10 @@ def _spatial_responses(frames: np.ndarray, kernels: list[np.ndarray]) -> Iterato
     bank = sfft.fft2(bank, axes=(-2, -1))
     for start in range(0, t, _CHUNK):
         chunk = frames[start:start + _CHUNK]
-        padded = np.pad(chunk, ((0, 0), (half, half), (half, half)), mode="reflect")
+        padded = np.pad(chunk, ((0, 0), (pad, pad), (pad, pad)), mode="reflect")
         spectrum = sfft.fft2(padded.astype(np.complex64), axes=(-2, -1))
         out = sfft.ifft2(spectrum[None] * bank[:, None], axes=(-2, -1))
-        yield out[:, :, half:half + h, half:half + w]
+        yield out[:, :, half:half + h + 2 * margin, half:half + w + 2 * margin]
 
 
 def _pool(energy: np.ndarray, grid: int) -> np.ndarray:
@@ -120,14 +123,45 @@ def _temporal_weights(frames_window: int) -> np.ndarray:
     return w / w.sum()
 
 
+def _aligned_history(spatial: np.ndarray, shifts: np.ndarray, frames_window: int,
+                     margin: int) -> list[np.ndarray]:
+    """Per lag tau, (T, H, W) spatial responses of frame t - tau moved by the image shift
+    from t - tau to t (rounded to whole pixels: at most half a pixel off, a small phase
+    error at the filters' wavelengths), so that content carried along by self-motion stays
+    in place.
+
+    spatial: (T, H + 2 margin, W + 2 margin) complex; shifts: (T, 2) (dx, dy) from t-1 to t.
+    Moves beyond the margin are clipped to it.
+    """
+    t, hp, wp = spatial.shape
+    h, w = hp - 2 * margin, wp - 2 * margin
+    position = np.cumsum(shifts, axis=0)  # where frame t's content has moved to, from frame 0
+    rows, cols = np.arange(h) + margin, np.arange(w) + margin
+    history = []
+    for lag in range(frames_window):
+        source = np.maximum(np.arange(t) - lag, 0)  # frames before the first equal the first
+        move = np.clip(np.rint(position - position[source]), -margin, margin).astype(int)
+        # Output pixel p shows the source's pixel p - move.
+        history.append(spatial[source[:, None, None],
+                               rows[None, :, None] - move[:, 1, None, None],
+                               cols[None, None, :] - move[:, 0, None, None]])
+    return history
+
+
 def motion_energy(frames: np.ndarray, directions: int = 8, speeds: tuple[float, ...] = (1.0, 3.0),
-                  wavelength: float = 12.0, frames_window: int = 7, grid: int = 4) -> np.ndarray:
+                  wavelength: float = 12.0, frames_window: int = 7, grid: int = 4,
+                  shifts: np.ndarray | None = None) -> np.ndarray:
     """Quadrature-pair 3-D (x, y, t) Gabor energy, causal in time, pooled onto a grid.
 
     The filter for direction d and speed s is a spatial Gabor (carrier along d) times a
     temporal complex exponential at ``s / wavelength`` cycles/frame over lags
     0..frames_window-1, so frame t reads frames t-frames_window+1 .. t only; frames before
     the first are taken to equal the first. Speed 0 gives a static (direction-blind) filter.
+
+    shifts: optional (T, 2) image shift (dx, dy) from frame t-1 to t, e.g. the observer's
+    self-motion (``brainlike.features.self_motion.image_shifts``). Each frame the filter reads
+    is first moved by the shift accumulated since, so energy is that of motion relative to
+    the shifting scene: a pattern carried along by the shift gives the static response.
 
     frames: (T, H, W) real, nominally in [0, 1].
     Returns (T, directions, len(speeds), grid, grid) float32, non-negative.
@@ -140,21 +174,36 @@ def motion_energy(frames: np.ndarray, directions: int = 8, speeds: tuple[float, 
     _check_positive("speeds", tuple(speeds), allow_zero=True)
     _check_positive("wavelength", (wavelength,))
     t = frames.shape[0]
+    margin = 0
+    if shifts is not None:
+        shifts = np.asarray(shifts, dtype=np.float64)
+        if shifts.shape != (t, 2) or not np.all(np.isfinite(shifts)):
+            raise ValueError(f"shifts must be finite ({t}, 2) to match the frames, got "
+                             f"{shifts.shape}")
+        # The largest move within the window, bounded by what reflect padding can supply.
+        steps = np.abs(shifts).max() * (frames_window - 1)
+        margin = int(min(np.ceil(steps), min(frames.shape[1:]) // 2 - 1))
     taper = _temporal_weights(frames_window)
     lags = np.arange(frames_window)
     out = np.empty((t, directions, len(speeds), grid, grid), np.float32)
     for d in range(directions):
         kernel = _gabor(wavelength, 2 * np.pi * d / directions)
-        spatial = np.concatenate([r[0] for r in _spatial_responses(frames, [kernel])])
-        # Padding with the first frame = repeating its spatial response.
-        history = np.concatenate([np.repeat(spatial[:1], frames_window - 1, axis=0), spatial])
+        spatial = np.concatenate([r[0] for r in _spatial_responses(frames, [kernel], margin)])
+        if shifts is None:
+            # Padding with the first frame = repeating its spatial response.
+            padded = np.concatenate([np.repeat(spatial[:1], frames_window - 1, axis=0),
+                                     spatial])
+            history = [padded[frames_window - 1 - lag:frames_window - 1 - lag + t]
+                       for lag in lags]
+        else:
+            history = _aligned_history(spatial, shifts, frames_window, margin)
         for j, speed in enumerate(speeds):
             omega = 2 * np.pi * speed / wavelength
             # r(t) = sum_tau w(tau) exp(-i omega tau) S(t - tau): matches a pattern moving
             # along the carrier, whose phase at a fixed place falls by omega per frame.
             coeffs = (taper * np.exp(-1j * omega * lags)).astype(np.complex64)
-            response = np.zeros_like(spatial)
+            response = np.zeros_like(history[0])
             for lag, c in zip(lags, coeffs):
-                response += c * history[frames_window - 1 - lag:frames_window - 1 - lag + t]
+                response += c * history[lag]
             out[:, d, j] = _pool(np.abs(response) ** 2, grid)
     return out

@@ -3,7 +3,9 @@
 
 They bracket the models from below, each aimed at one stage of mouse visual cortex:
 ``pixels`` (the image itself, coarsely), ``oriented_energy`` (V1-like complex cells,
-``brainlike.features.gabor``), ``motion_energy`` (direction-selective, dorsal-like) and
+``brainlike.features.gabor``), ``motion_energy`` (direction-selective, dorsal-like: on the
+screen, and relative to the scene once the observer's self-motion, estimated from the
+movie by ``brainlike.features.self_motion``, is compensated) and
 ``shape_label`` (the simulated world's ground-truth shape class: the known answer for the
 ventral-like area, available only for simulated movies).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from brainlike.features.gabor import motion_energy, oriented_energy
+from brainlike.features.self_motion import image_shifts
 
 VISION_BASELINES: tuple[str, ...] = ("pixels", "oriented_energy", "motion_energy", "shape_label",
                                      "motion_label")
@@ -106,7 +109,10 @@ def baseline_layers(name: str, frames: np.ndarray,
     if name == "oriented_energy":
         return {"energy": oriented_energy(frames).reshape(t, -1)}
     if name == "motion_energy":
-        return {"energy": motion_energy(frames).reshape(t, -1)}
+        # Two layers: the energy of motion on the screen, and of motion relative to the
+        # scene (the observer's self-motion, estimated from the movie, compensated).
+        return {"energy": motion_energy(frames).reshape(t, -1),
+                "relative": motion_energy(frames, shifts=image_shifts(frames)).reshape(t, -1)}
     needed = ("shape",) if name == "shape_label" else ("rel_direction", "rel_speed")
     if latents is None or any(k not in latents for k in needed):
         raise ValueError(f"the {name} baseline needs the movie's ground-truth latents "
