@@ -237,6 +237,7 @@ rule vision_summary:
         sources=vision_sources,
         spec=PLAN.vision,
         families=PLAN.vision_pathways(),
+        seeds=PLAN.vision_seeds(),
         roster=PLAN.roster,
         seed=PLAN.seed,
     wildcard_constraints:

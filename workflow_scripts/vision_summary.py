@@ -21,7 +21,8 @@ with logged(snakemake.log[0]) as log:  # noqa: F821
     cells = read_parquet(snakemake.input.cells, CELL_COLUMNS)  # noqa: F821
     table = headline(scores, rois, ceilings, cells, families, snakemake.params.roster,  # noqa: F821
                      spec, seed)
-    special = pathway_specialisation(scores, rois, families, spec, seed)
+    special = pathway_specialisation(scores, rois, families, spec, seed,
+                                     snakemake.params.seeds)  # noqa: F821
     write_parquet(table, snakemake.output.summary)  # noqa: F821
     write_parquet(special, snakemake.output.specialisation)  # noqa: F821
     for row in table[table["best_rsa"] | table["best_ridge"]].itertuples():

@@ -211,6 +211,12 @@ def test_score_inputs_cover_every_listener_and_each_story_heard_once() -> None:
     (lambda c: c["models"]["waveform-random"].update(preset="small"),
      "models.waveform-random: unknown waveform preset 'small'"),
     (lambda c: c["targets"].update(models=["ghost"]), "targets.models names \\['ghost'\\]"),
+    (lambda c: c["models"]["cpc-seed1"].update(seed_of="nobody"), "seed_of: nobody"),
+    (lambda c: c["models"]["cpc-seed1"].update(preset="tiny-one"), "differ too: \\['preset'\\]"),
+    (lambda c: c["models"]["cpc-seed1"].update(seed=c["models"]["cpc"].get("seed", 0)),
+     "the same seed"),
+    (lambda c: c["models"].update({"cpc-seed2": {**c["models"]["cpc-seed1"]}}),
+     "models.cpc-seed2: seed 1 of cpc is also cpc-seed1's"),
     (lambda c: c["probe"].update(stories=["xx1"]), "probe.stories names \\['xx1'\\]"),
 ])
 def test_loose_ends_fail_naming_the_key(mutate, message: str) -> None:
@@ -218,6 +224,12 @@ def test_loose_ends_fail_naming_the_key(mutate, message: str) -> None:
     mutate(config)
     with pytest.raises(PlanError, match=message):
         Plan.from_config(config)
+
+
+def test_seeds_of_one_model_are_pooled_by_name() -> None:
+    seeds = Plan.from_config(copy.deepcopy(DEFAULT)).vision_seeds()
+    assert seeds["cpc"] == ("cpc", 0) and seeds["cpc-seed1"] == ("cpc", 1)
+    assert seeds["shape-cpc"] == ("shape-cpc", 0) and seeds["pixels"] == ("pixels", 0)
 
 
 def test_building_the_plan_imports_no_torch() -> None:

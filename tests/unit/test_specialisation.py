@@ -54,8 +54,9 @@ def _direct(cells: pd.DataFrame) -> pd.Series:
 def test_matches_the_definition() -> None:
     cells = _cells(0.3, seeds=2)
     table = specialisation(cells, DORSAL, VENTRAL)
-    assert list(table.columns) == ["model", "pathway", "dorsal", "ventral", "value",
-                                   "specialisation_index"]
+    assert list(table.columns) == ["model", "pathway", "n_seeds", "dorsal", "ventral", "value",
+                                   "specialisation_index", "index_magnitude"]
+    assert set(table["n_seeds"]) == {2}
     expected = _direct(cells)
     got = table.set_index(["model", "pathway"])["value"]
     pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
@@ -84,6 +85,23 @@ def test_planted_pattern_is_found_and_swapping_pathways_flips_it() -> None:
     two_f = flipped[flipped["model"] == "two"].iloc[0]
     assert two_f["specialisation_index"] == pytest.approx(-two["specialisation_index"])
     assert two_f["index_high"] < 0
+
+
+def test_seeds_that_specialise_opposite_pathways_pool_by_the_size_of_their_index() -> None:
+    # A symmetric network: seed 0 makes pathway 1 the dorsal one, seed 1 pathway 2.
+    cells = _cells(0.3, seeds=2)
+    flip = (cells["seed"] == 1) & cells["pathway"].notna()
+    cells.loc[flip, "pathway"] = cells.loc[flip, "pathway"].map({"1": "2", "2": "1"})
+    result = bootstrap_specialisation(cells, DORSAL, VENTRAL, n_bootstrap=300, seed=2)
+    two = result[result["model"] == "two"].iloc[0]
+    # The seed-averaged scores cancel; each seed's |index| does not.
+    assert abs(two["specialisation_index"]) < 0.15
+    assert two["index_magnitude"] == pytest.approx(0.6, abs=0.1)
+    assert 0.3 < two["magnitude_low"] < two["index_magnitude"] < two["magnitude_high"]
+    per_seed = [specialisation(cells[cells["seed"] == s], DORSAL, VENTRAL)
+                .set_index("model").loc["two", "specialisation_index"].iloc[0] for s in (0, 1)]
+    assert two["index_magnitude"] == pytest.approx(np.mean(np.abs(per_seed)))
+    assert np.sign(per_seed[0]) == -np.sign(per_seed[1])
 
 
 def test_no_pattern_interval_covers_zero() -> None:

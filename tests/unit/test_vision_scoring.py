@@ -238,6 +238,32 @@ def test_planted_pathways_specialise_with_the_right_sign(world: dict) -> None:
     assert special.loc[special["method"] == "rsa", "value_low"].isna().all()
 
 
+def test_seeds_of_a_model_are_pooled_in_its_specialisation(world: dict) -> None:
+    # A second seed that specialised the other pathway: pooled under the first's name.
+    def second(frame: pd.DataFrame) -> pd.DataFrame:
+        twin = frame[frame["model"] == "twopath"].copy()
+        twin["model"] = "twopath-s1"
+        twin["pathway"] = twin["pathway"].map({"1": "2", "2": "1"}).fillna(twin["pathway"])
+        twin["layer"] = twin["layer"].str.replace(r"^p([12])\.", lambda m: f"p{3 - int(m[1])}.",
+                                                  regex=True)
+        return pd.concat([frame, twin], ignore_index=True)
+
+    seeds = {"twopath": ("twopath", 0), "twopath-s1": ("twopath", 1)}
+    special = pathway_specialisation(second(world["scores"]), second(world["rois"]),
+                                     {**FAMILIES, "twopath-s1": FAMILIES["twopath"]}, SPEC,
+                                     seed=0, seeds=seeds)
+    assert set(special["model"]) == {"twopath"} and set(special["n_seeds"]) == {2}
+    one = world["special"].set_index(["method", "pathway"])
+    for method in ("ridge", "rsa"):
+        rows = special[special["method"] == method].set_index("pathway")
+        # opposite seeds cancel in the index of the averaged scores, not in its size
+        assert abs(rows.loc["1", "specialisation_index"]) < 1e-9
+        assert rows.loc["1", "index_magnitude"] == pytest.approx(
+            abs(one.loc[(method, "1"), "specialisation_index"]))
+    ridge = special[special["method"] == "ridge"].iloc[0]
+    assert 0 < ridge["magnitude_low"] <= ridge["index_magnitude"] <= ridge["magnitude_high"]
+
+
 def test_figures_and_shape_bias_table_are_written(world: dict, tmp_path: Path) -> None:
     area_profiles(world["rois"], world["summary"], tmp_path / "profiles.svg")
     specialisation_figure(world["special"], tmp_path / "special.svg")

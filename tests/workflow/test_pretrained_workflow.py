@@ -64,6 +64,6 @@ def test_paper_scale_downloads_and_imports_each_published_model(tmp_path: Path) 
     proc = snakemake(workdir, "-n", "--configfile", "config/presets/paper-scale.yaml")
     counts = job_counts(proc)
     assert counts["fetch_pretrained"] == 3 and counts["import_pretrained"] == 3
-    # the published models are never trained here: 2 speech checkpoints and the 7 vision ones
-    assert counts["train_model"] == 2 + 7
+    # the published models are never trained here: 2 speech checkpoints and the 9 vision ones (three seeds of the CPC)
+    assert counts["train_model"] == 2 + 9
     assert "data/pretrained/wav2vec2-xlsr-53-published" in proc.stdout + proc.stderr

@@ -107,7 +107,8 @@ def _ridge_intervals(ax, summary: pd.DataFrame, rois: pd.DataFrame,
 
 def specialisation_figure(table: pd.DataFrame, path: str | Path) -> None:
     """Dorsal-minus-ventral best-layer score per model and pathway: ridge (filled, with its
-    bootstrap interval over cells) and RSA (open, no interval)."""
+    bootstrap interval over cells and seeds) and RSA (open, no interval); a two-pathway
+    model's mean |index| over its seeds (ridge, with its interval) is written beside it."""
     keys = list(dict.fromkeys(zip(table["model"], table["pathway"])))
     fig, ax = plt.subplots(figsize=(5.0, 1.2 + 0.4 * max(len(keys), 1)))
     if not keys:
@@ -130,8 +131,19 @@ def specialisation_figure(table: pd.DataFrame, path: str | Path) -> None:
         ax.errorbar(value[has], ys[has], xerr=[value[has] - low[has], high[has] - value[has]],
                     fmt="none", ecolor="C0", capsize=2, lw=1)
         ax.plot(value, ys, marker, mfc=fill, mec="C0", ls="none", label=method)
+    ridge = table[table["method"] == "ridge"].drop_duplicates("model").set_index("model")
+    for model, row in ridge.iterrows():
+        if np.isfinite(row["index_magnitude"]):
+            first = min(i for (m, _), i in y.items() if m == model)
+            ax.annotate(f"|index| {row['index_magnitude']:.2f} [{row['magnitude_low']:.2f}, "
+                        f"{row['magnitude_high']:.2f}]", (1.0, first),
+                        xycoords=("axes fraction", "data"), xytext=(4, 0),
+                        textcoords="offset points", fontsize=7, va="center")
+    seeds = dict(zip(table["model"], table["n_seeds"]))
     ax.axvline(0, color="grey", lw=0.5)
-    ax.set_yticks(range(len(keys)), [f"{m} · {p}" for m, p in keys], fontsize=8)
+    ax.set_yticks(range(len(keys)), [
+        f"{m}{f' ({seeds[m]:.0f} seeds)' if seeds.get(m, 1) > 1 else ''} · {p}"
+        for m, p in keys], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("dorsal − ventral best-layer score (normalised)")
     ax.legend(fontsize=7, frameon=False)

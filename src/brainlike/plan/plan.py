@@ -133,6 +133,7 @@ class Plan(VisionPlan):
                     family_preset(spec.family, spec.preset)
                 chosen = objective(spec.training.objective) if spec.training else None
                 check_reading(spec, chosen, self.models)
+                check_seed_of(spec, self.models)
             except ValueError as error:
                 raise PlanError(f"models.{name}: {error}") from None
             t = spec.training
@@ -150,6 +151,13 @@ class Plan(VisionPlan):
                                 f"corpus {t.corpus}")
             if t.teacher is not None and t.teacher not in self.models:
                 raise PlanError(f"models.{name}: teacher {t.teacher!r} is not a configured model")
+        seeds: dict[tuple[str, int], str] = {}
+        for name, spec in self.models.items():
+            key = (spec.seed_of or name, spec.seed)
+            if key in seeds:
+                raise PlanError(f"models.{name}: seed {spec.seed} of {key[0]} is also "
+                                f"{seeds[key]}'s")
+            seeds[key] = name
         if self.probe.enabled and self.target_listening:
             ds = self.listening.get(self.probe.dataset)
             if ds is None:
@@ -606,6 +614,24 @@ def check_reading(spec: ModelSpec, chosen: Objective | None, models: dict[str, M
     if other is None or other.of is not None or other.family != spec.family:
         raise ValueError(f"`of: {spec.of}` must name a {spec.family} model with a checkpoint "
                          "of its own")
+
+
+def check_seed_of(spec: ModelSpec, models: dict[str, ModelSpec]) -> None:
+    """ValueError unless ``spec.seed_of`` (when set) names an entry that is no seed of
+    another, with the same family, preset and training (or none) and another seed."""
+    if spec.seed_of is None:
+        return
+    other = models.get(spec.seed_of)
+    if other is None or other.seed_of is not None:
+        raise ValueError(f"`seed_of: {spec.seed_of}` must name a configured model that is no "
+                         "seed of another")
+    same = ("family", "preset", "training", "pretrained", "of", "context")
+    differ = [f for f in same if getattr(spec, f) != getattr(other, f)]
+    if differ:
+        raise ValueError(f"`seed_of: {spec.seed_of}`: the seeds of one model differ only in "
+                         f"`seed`; these differ too: {differ}")
+    if spec.seed == other.seed:
+        raise ValueError(f"`seed_of: {spec.seed_of}` has the same seed ({spec.seed})")
 
 
 def wildcard_choice(names: tuple[str, ...]) -> str:

@@ -216,6 +216,7 @@ class ModelSpec:
     pretrained: PretrainedSpec | None
     of: str | None
     context: str
+    seed_of: str | None
 
     @classmethod
     def from_config(cls, name: str, d: dict) -> ModelSpec:
@@ -225,7 +226,7 @@ class ModelSpec:
                    seed=int(values["seed"]),
                    training=TrainingSpec.from_config(training) if training else None,
                    pretrained=PretrainedSpec.from_config(pretrained) if pretrained else None,
-                   of=values["of"], context=values["context"])
+                   of=values["of"], context=values["context"], seed_of=values["seed_of"])
 
     @property
     def trained(self) -> bool:

@@ -89,6 +89,15 @@ class VisionPlan:
     def shape_bias_files(self) -> list[str]:
         return [paths.SHAPE_BIAS.path(model=m) for m in self.vision_models]
 
+    def vision_seeds(self) -> dict[str, tuple[str, int]]:
+        """Scored model -> (the model it is a seed of, its seed): ``seed_of`` entries pooled
+        with their model; every other model (and baseline, seed 0) its own."""
+        out = {}
+        for m in self.vision_scored:
+            spec = self.models.get(m)
+            out[m] = (spec.seed_of or m, spec.seed) if spec else (m, 0)
+        return out
+
     def vision_pathways(self) -> dict[str, str]:
         """Scored model -> its family ("" for a baseline): which layers belong to pathways."""
         return {m: self.models[m].family if m in self.models else ""

@@ -12,7 +12,10 @@ Definition. Input scores are per (model, seed, pathway, layer, area), optionally
 4. Index of a two-pathway model: value of its first pathway minus value of its second, in
    sorted order of the pathway names; positive when the first is the more dorsal one. In a
    symmetric architecture which pathway specialises is a matter of the seed, so there it is
-   ``|index|`` that measures specialisation. Models without exactly two pathways get NaN.
+   ``|index|`` that measures specialisation: ``index_magnitude`` is the mean over seeds of
+   each seed's ``|index|`` (steps 2-4 per seed), whereas ``specialisation_index`` is the
+   index of the seed-averaged scores (which seeds specialising opposite pathways cancel).
+   Models without exactly two pathways get NaN.
 
 Layers without a pathway (shared stem layers, or a one-pathway model) are grouped under the
 pathway ``SHARED``: they get a value but never enter an index.
@@ -107,6 +110,27 @@ def _pathway_values(layout: _Layout, means: np.ndarray, seed_weights: dict[str, 
     return out
 
 
+def _magnitudes(layout: _Layout, means: np.ndarray, seed_weights: dict[str, np.ndarray],
+                n_dorsal: int) -> dict[str, np.ndarray]:
+    """{two-pathway model: (B,) |index| of each seed, averaged over its seeds with
+    seed_weights}: in a symmetric architecture each seed may specialise either pathway, so
+    seeds pool by the size of their index, not its sign."""
+    keys = layout.keys
+    out = {}
+    for model, group in keys[keys["pathway"] != SHARED].groupby("model", sort=True):
+        pathways = sorted(group["pathway"].unique())
+        if len(pathways) != 2:
+            continue
+        value = []
+        for pathway in pathways:
+            cols = group[group["pathway"] == pathway].pivot(
+                index="layer", columns="seed", values="column").to_numpy(np.int64)
+            best = means[:, :, cols].max(axis=2)  # (B, A, seeds)
+            value.append(best[:, :n_dorsal].mean(axis=1) - best[:, n_dorsal:].mean(axis=1))
+        out[model] = np.einsum("bk,bk->b", np.abs(value[0] - value[1]), seed_weights[model])
+    return out
+
+
 def _index(values: dict[tuple[str, str], np.ndarray], model: str) -> np.ndarray | None:
     """(B,) first-minus-second pathway value of a two-pathway model, else None."""
     pathways = sorted(p for m, p in values if m == model and p != SHARED)
@@ -128,18 +152,25 @@ def _prepare(scores: pd.DataFrame, dorsal: Sequence[str], ventral: Sequence[str]
     return layout
 
 
+def _seed_counts(layout: _Layout) -> dict[str, int]:
+    return {m: int(k) for m, k in layout.keys.groupby("model")["seed"].nunique().items()}
+
+
 def _uniform_seeds(layout: _Layout, n: int) -> dict[str, np.ndarray]:
     counts = layout.keys.groupby("model")["seed"].nunique()
     return {model: np.full((n, k), 1.0 / k) for model, k in counts.items()}
 
 
-def _table(values: dict[tuple[str, str], np.ndarray], at: int = 0) -> pd.DataFrame:
+def _table(values: dict[tuple[str, str], np.ndarray], magnitudes: dict[str, np.ndarray],
+           seeds: dict[str, int], at: int = 0) -> pd.DataFrame:
     rows = []
     for (model, pathway), v in values.items():
         index = _index(values, model)
-        rows.append({"model": model, "pathway": pathway, "dorsal": v[at, 0],
-                     "ventral": v[at, 1], "value": v[at, 2],
-                     "specialisation_index": np.nan if index is None else index[at]})
+        rows.append({"model": model, "pathway": pathway, "n_seeds": seeds[model],
+                     "dorsal": v[at, 0], "ventral": v[at, 1], "value": v[at, 2],
+                     "specialisation_index": np.nan if index is None else index[at],
+                     "index_magnitude": magnitudes[model][at] if model in magnitudes
+                     else np.nan})
     return pd.DataFrame(rows)
 
 
@@ -151,9 +182,10 @@ def specialisation(scores: pd.DataFrame, dorsal: Sequence[str], ventral: Sequenc
     optional seed (else one seed) and cell (else each row is its area's score, so a
     per-(model, seed, pathway, layer, area) table such as RSA's works as is). Areas outside
     dorsal and ventral are ignored.
-    Returns one row per (model, pathway), sorted: model, pathway, dorsal, ventral (mean
-    best-layer scores), value = dorsal - ventral, specialisation_index (the model's index,
-    repeated on each of its rows; NaN unless it has two pathways).
+    Returns one row per (model, pathway), sorted: model, pathway, n_seeds, dorsal, ventral
+    (mean best-layer scores), value = dorsal - ventral, specialisation_index (the model's
+    index, repeated on each of its rows; NaN unless it has two pathways), index_magnitude
+    (mean over seeds of |index|; NaN likewise).
     """
     layout = _prepare(scores, dorsal, ventral, score)
     means = _area_means(layout, [np.ones((1, len(v))) for v in layout.values])
@@ -162,7 +194,9 @@ def specialisation(scores: pd.DataFrame, dorsal: Sequence[str], ventral: Sequenc
         key = layout.keys.iloc[c[0]]
         raise ValueError(f"area {layout.areas[a[0]]!r} has no finite {score} for model "
                          f"{key['model']!r} seed {key['seed']!r} layer {key['layer']!r}")
-    return _table(_pathway_values(layout, means, _uniform_seeds(layout, 1), len(dorsal)))
+    weights = _uniform_seeds(layout, 1)
+    return _table(_pathway_values(layout, means, weights, len(dorsal)),
+                  _magnitudes(layout, means, weights, len(dorsal)), _seed_counts(layout))
 
 
 def bootstrap_specialisation(cells: pd.DataFrame, dorsal: Sequence[str],
@@ -175,7 +209,8 @@ def bootstrap_specialisation(cells: pd.DataFrame, dorsal: Sequence[str],
     cells: per-cell scores with columns cell, area, model, seed (optional), pathway, layer
     and ``score`` (e.g. ``cell_scores``' normalised, NaN below the ceiling floor); the same
     cell ids are shared by every model. Returns the rows of :func:`specialisation` (the
-    estimates, from all cells and seeds) plus value_low, value_high, index_low, index_high.
+    estimates, from all cells and seeds) plus value_low, value_high, index_low, index_high,
+    magnitude_low, magnitude_high.
     Draws where an area keeps no finite score are left out of the percentiles.
     """
     if "cell" not in cells:
@@ -192,7 +227,9 @@ def bootstrap_specialisation(cells: pd.DataFrame, dorsal: Sequence[str],
     seeds = {}
     for model, k in sorted(layout.keys.groupby("model")["seed"].nunique().items()):
         seeds[model] = rng.multinomial(k, np.full(k, 1.0 / k), size=n_bootstrap) / k
-    values = _pathway_values(layout, _area_means(layout, weights), seeds, len(dorsal))
+    means = _area_means(layout, weights)
+    values = _pathway_values(layout, means, seeds, len(dorsal))
+    magnitudes = _magnitudes(layout, means, seeds, len(dorsal))
     tail = 50.0 * (1.0 - confidence)
     bounds = []
     for model, pathway in zip(estimate["model"], estimate["pathway"]):
@@ -200,6 +237,8 @@ def bootstrap_specialisation(cells: pd.DataFrame, dorsal: Sequence[str],
         low, high = np.nanpercentile(values[(model, pathway)][:, 2], [tail, 100.0 - tail])
         ilow, ihigh = ((np.nan, np.nan) if index is None
                        else np.nanpercentile(index, [tail, 100.0 - tail]))
+        mlow, mhigh = ((np.nan, np.nan) if model not in magnitudes
+                       else np.nanpercentile(magnitudes[model], [tail, 100.0 - tail]))
         bounds.append({"value_low": low, "value_high": high, "index_low": ilow,
-                       "index_high": ihigh})
+                       "index_high": ihigh, "magnitude_low": mlow, "magnitude_high": mhigh})
     return pd.concat([estimate, pd.DataFrame(bounds)], axis=1)

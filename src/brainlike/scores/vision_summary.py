@@ -51,8 +51,9 @@ HEADLINE_COLUMNS = [
     "ridge_normalised", "ridge_low", "ridge_high", "control_rsa_normalised",
     "control_ridge_normalised", "best_rsa", "best_ridge"]
 SPECIALISATION_COLUMNS = [
-    "method", "model", "pathway", "dorsal", "ventral", "value", "specialisation_index",
-    "value_low", "value_high", "index_low", "index_high", "dorsal_areas", "ventral_areas"]
+    "method", "model", "pathway", "n_seeds", "dorsal", "ventral", "value",
+    "specialisation_index", "index_magnitude", "value_low", "value_high", "index_low",
+    "index_high", "magnitude_low", "magnitude_high", "dorsal_areas", "ventral_areas"]
 
 
 def _best(frame: pd.DataFrame, column: str) -> pd.Series | None:
@@ -154,15 +155,33 @@ def _pathways(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _pooled_seeds(frame: pd.DataFrame,
+                  seeds: Mapping[str, tuple[str, int]] | None) -> pd.DataFrame:
+    """Scores of the seeds of one model under that model's name, told apart by ``seed``."""
+    frame = frame.copy()
+    seeds = seeds or {}
+    frame["seed"] = [seeds.get(m, (m, 0))[1] for m in frame["model"]]
+    frame["model"] = [seeds.get(m, (m, 0))[0] for m in frame["model"]]
+    return frame
+
+
 def pathway_specialisation(scores: pd.DataFrame, rois: pd.DataFrame,
                            families: Mapping[str, str], spec: VisionSpec,
-                           seed: int) -> pd.DataFrame:
+                           seed: int,
+                           seeds: Mapping[str, tuple[str, int]] | None = None) -> pd.DataFrame:
     """Specialisation of every model with pathway layers (columns ``SPECIALISATION_COLUMNS``):
-    method "ridge" rows (per-cell normalised scores, bootstrap intervals over cells when
-    ``spec.bootstrap`` > 0) and method "rsa" rows (per-area normalised RSA, no interval).
-    Empty when no model has pathways or the dataset lacks dorsal or ventral areas."""
-    with_pathways = sorted(set(rois.loc[rois["pathway"] != "", "model"]))
-    models = [m for m in families if families[m] and m in with_pathways]
+    method "ridge" rows (per-cell normalised scores, bootstrap intervals over cells, and over
+    seeds for a model with several, when ``spec.bootstrap`` > 0) and method "rsa" rows
+    (per-area normalised RSA averaged over seeds, no interval).
+
+    seeds: scored model -> (the model it is a seed of, its seed) (``Plan.vision_seeds``); a
+    model missing there is a model of its own. Empty when no model has pathways or the
+    dataset lacks dorsal or ventral areas."""
+    with_pathways = set(rois.loc[rois["pathway"] != "", "model"])
+    scores, rois = _pooled_seeds(scores, seeds), _pooled_seeds(rois, seeds)
+    groups = {(seeds or {}).get(m, (m, 0))[0] for m in families if families[m]
+              and m in with_pathways}
+    models = sorted(groups)
     if not models:
         log.info("no scored model has pathway layers: no specialisation")
     out = []
