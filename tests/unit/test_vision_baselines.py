@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from brainlike.features.gabor import motion_energy, oriented_energy
+from brainlike.features.self_motion import image_shifts
 from brainlike.features.vision_baselines import (
     PIXEL_GRID,
     VISION_BASELINES,
@@ -37,16 +38,16 @@ def test_every_baseline_gives_float32_rows_per_frame(frames, latents):
               "motion_label": MOTION_DIRECTIONS * MOTION_SPEEDS}
     for name in VISION_BASELINES:
         layers = baseline_layers(name, frames, latents)
-        assert len(layers) == 1
-        (_layer, x), = layers.items()
-        assert x.shape == (T, widths[name]) and x.dtype == np.float32
-        assert np.isfinite(x).all()
+        assert len(layers) == (2 if name == "motion_energy" else 1)
+        for x in layers.values():
+            assert x.shape == (T, widths[name]) and x.dtype == np.float32
+            assert np.isfinite(x).all()
 
 
 def test_layer_names(frames, latents):
     assert list(baseline_layers("pixels", frames, None)) == ["pixels"]
     assert list(baseline_layers("oriented_energy", frames, None)) == ["energy"]
-    assert list(baseline_layers("motion_energy", frames, None)) == ["energy"]
+    assert list(baseline_layers("motion_energy", frames, None)) == ["energy", "relative"]
     assert list(baseline_layers("shape_label", frames, latents)) == ["shape_label"]
 
 
@@ -63,8 +64,10 @@ def test_pixels_average_blocks():
 def test_energy_layers_flatten_the_gabor_maps(frames):
     np.testing.assert_array_equal(baseline_layers("oriented_energy", frames, None)["energy"],
                                   oriented_energy(frames).reshape(T, -1))
-    np.testing.assert_array_equal(baseline_layers("motion_energy", frames, None)["energy"],
-                                  motion_energy(frames).reshape(T, -1))
+    motion = baseline_layers("motion_energy", frames, None)
+    np.testing.assert_array_equal(motion["energy"], motion_energy(frames).reshape(T, -1))
+    np.testing.assert_array_equal(
+        motion["relative"], motion_energy(frames, shifts=image_shifts(frames)).reshape(T, -1))
 
 
 def test_shape_label_is_one_hot_of_present_objects(frames, latents):

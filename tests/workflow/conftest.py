@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 import subprocess
 import sys
@@ -84,10 +85,81 @@ def small_config(workdir: Path) -> dict:
     return config
 
 
-@pytest.fixture(scope="session")
-def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workflow copy run to completion on the small config (shared by the workflow tests)."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("wf"))
+#: What the full-size default world tests score: the speech phone model against its untrained
+#: copy, and the vision backbone trained to name the object's shape or its motion against
+#: its untrained copy (their learning is what the known-answer tests check).
+SPEECH_LEARNER, SPEECH_UNTRAINED = "supervised-en", "logmel-random"
+SHAPE, MOTION, VISION_UNTRAINED = "shape-cpc", "motion-cpc", "cpc-one-random"
+SPEECH_TARGETS = ("data", "results/summary/narratives-sim.parquet",
+                  *(f"results/probes/narratives-sim/{m}.parquet"
+                    for m in (SPEECH_UNTRAINED, SPEECH_LEARNER)))
+VISION_TARGETS = ("results/summary/allen-sim.parquet", "data/parquet/allen-sim/groundtruth.parquet")
+
+
+def default_checkpoints(config: dict) -> list[str]:
+    """Every speech model with a checkpoint of its own (a shuffled-context entry reads
+    another's; the vision models other than the learners train in the small run)."""
+    from brainlike.models.configs import VIDEO_FAMILIES
+
+    return [f"models/{name}/model.pt" for name, spec in config["models"].items()
+            if "of" not in spec and spec["family"] not in VIDEO_FAMILIES]
+
+
+def _default_world_run(workdir: Path) -> list[str]:
+    """The default config at full size, speech and vision in one run: the learners train
+    their full default schedule, every other speech model a few steps. Returns the
+    snakemake arguments."""
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    assert config["models"][SPEECH_UNTRAINED]["training"] is None
+    learners = (SPEECH_LEARNER, SHAPE, MOTION)
+    schedules = {m: copy.deepcopy(config["models"][m]["training"]) for m in learners}
+    config["targets"]["models"] = [SPEECH_UNTRAINED, SPEECH_LEARNER, SHAPE, MOTION,
+                                   VISION_UNTRAINED]
+    shrink_training(config, steps=20)
+    for name, training in schedules.items():
+        config["models"][name]["training"] = training
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    # The two longest trainings start first (snakemake ranks prioritised targets alike, so
+    # naming a third would let it start before them); the rest fills around them.
+    return ["--cores", "2", "--prioritize",
+            *(f"models/{m}/model.pt" for m in (SHAPE, SPEECH_LEARNER)),
+            "--", *SPEECH_TARGETS, *VISION_TARGETS, *default_checkpoints(config)]
+
+
+def _small_run(workdir: Path) -> list[str]:
     (workdir / "config.yaml").write_text(yaml.safe_dump(small_config(workdir)))
-    snakemake(workdir, "--cores", "2")
-    return workdir
+    return ["--cores", "2"]
+
+
+#: The session's two big workflow runs: fixture name -> (temporary directory stem, set-up).
+RUNS = {"default_world": ("default", _default_world_run), "small_run": ("wf", _small_run)}
+
+
+class BigRuns:
+    """The big runs, started together in the background when the first is needed: each has
+    long single-threaded stretches (a training, a simulation), so together they keep both
+    cores busy where one after the other they would leave one idle."""
+
+    def __init__(self, needed: list[str], factory: pytest.TempPathFactory) -> None:
+        self.procs: dict[str, tuple[Path, subprocess.Popen, list[str]]] = {}
+        for name in needed:
+            stem, prepare = RUNS[name]
+            workdir = copy_workflow(factory.mktemp(stem))
+            args = prepare(workdir)
+            log = (workdir / "snakemake.out").open("w")
+            proc = subprocess.Popen([SNAKEMAKE, *args], cwd=workdir, stdout=log,
+                                    stderr=subprocess.STDOUT, text=True)
+            self.procs[name] = (workdir, proc, args)
+
+    def wait(self, name: str) -> Path:
+        workdir, proc, args = self.procs[name]
+        if proc.wait() != 0:
+            tail = (workdir / "snakemake.out").read_text(errors="replace")[-4000:]
+            raise AssertionError(f"snakemake {' '.join(args)} failed:\n{tail}")
+        return workdir
+
+    def stop(self) -> None:
+        for _, proc, _ in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait()

@@ -12,7 +12,6 @@ its full schedule, which CI leaves to it.
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 from pathlib import Path
@@ -27,40 +26,30 @@ from scipy.stats import binom
 from brainlike.io.schemas import read_metadata, read_table
 from brainlike.models import checkpoint
 from brainlike.models.configs import VIDEO_FAMILIES
-from tests.workflow.conftest import REPO, copy_workflow, job_counts, shrink_training, snakemake
+from tests.workflow.conftest import (
+    REPO,
+    SPEECH_LEARNER,
+    SPEECH_TARGETS,
+    SPEECH_UNTRAINED,
+    copy_workflow,
+    default_checkpoints,
+    job_counts,
+    snakemake,
+)
 
 pytestmark = pytest.mark.workflow
 
 
-LEARNER, UNTRAINED = "supervised-en", "logmel-random"
+LEARNER, UNTRAINED = SPEECH_LEARNER, SPEECH_UNTRAINED
 SCORED = (UNTRAINED, LEARNER)
-TARGETS = ("data", "results/summary/narratives-sim.parquet",
-           *(f"results/probes/narratives-sim/{m}.parquet" for m in SCORED))
+TARGETS = SPEECH_TARGETS
 
 
 @pytest.fixture(scope="module")
-def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workdir = copy_workflow(tmp_path_factory.mktemp("default"))
-    config = yaml.safe_load((workdir / "config.yaml").read_text())
-    assert config["models"][UNTRAINED]["training"] is None
-    learner = copy.deepcopy(config["models"][LEARNER]["training"])
-    config["targets"]["models"] = list(SCORED)
-    # The vision world is built in test_vision_default.
-    config["targets"].update(viewing=[], corpora=["speech-sim"])
-    # Every other model trains on the default corpora, for a few steps: their learning is
-    # measured by `make run` and the training tests; the default pipeline has to fit in CI.
-    shrink_training(config, steps=20)
-    config["models"][LEARNER]["training"] = learner
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    snakemake(workdir, "--cores", "2", *TARGETS, *_checkpoints(config))
-    return workdir
-
-
-def _checkpoints(config: dict) -> list[str]:
-    """Every speech model with a checkpoint of its own (a shuffled-context entry reads
-    another's; the vision models train in test_vision_default and the small run)."""
-    return [f"models/{name}/model.pt" for name, spec in config["models"].items()
-            if "of" not in spec and spec["family"] not in VIDEO_FAMILIES]
+def default_run(default_world: Path) -> Path:
+    """The full-size default world (``conftest.default_world``: speech and vision in one
+    run); the vision side's tests are in test_vision_default."""
+    return default_world
 
 
 def _trains(spec: dict) -> bool:
@@ -109,7 +98,7 @@ def test_default_config_plans_every_model_through_every_rule(tmp_path: Path) -> 
 def test_default_config_builds_every_parquet_target(default_run: Path) -> None:
     workdir = default_run
     config = yaml.safe_load((workdir / "config.yaml").read_text())
-    dry = snakemake(workdir, "-n", *TARGETS, *_checkpoints(config))
+    dry = snakemake(workdir, "-n", *TARGETS, *default_checkpoints(config))
     assert "Nothing to be done" in dry.stdout + dry.stderr
     base = workdir / "data" / "parquet" / "narratives-sim"
     truth = read_table(base / "groundtruth.parquet", "groundtruth/1").to_pandas()
