@@ -27,6 +27,7 @@ from brainlike.io.schemas import read_metadata, read_table
 from brainlike.models import checkpoint
 from brainlike.models.configs import VIDEO_FAMILIES
 from tests.workflow.conftest import (
+    FEW_STEPS,
     REPO,
     SPEECH_LEARNER,
     SPEECH_TARGETS,
@@ -70,7 +71,7 @@ def test_every_default_model_trains_on_the_default_corpora(default_run: Path) ->
         if _trains(spec):
             assert heldout["objective"] == spec["training"]["objective"]
             loss = log[log["term"] == "loss"]
-            steps = spec["training"]["steps"] if name == LEARNER else 20
+            steps = spec["training"]["steps"] if name == LEARNER else FEW_STEPS
             assert loss["step"].max() == steps and np.isfinite(loss["value"]).all(), name
         else:
             assert log.empty, name
