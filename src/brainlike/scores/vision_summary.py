@@ -155,13 +155,18 @@ def _pathways(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _seed_of(seeds: Mapping[str, tuple[str, int]] | None, model: str) -> tuple[str, int]:
+    """(the model ``model`` is a seed of, its seed): itself, seed 0, unless ``seeds`` says."""
+    return (seeds or {}).get(model, (model, 0))
+
+
 def _pooled_seeds(frame: pd.DataFrame,
                   seeds: Mapping[str, tuple[str, int]] | None) -> pd.DataFrame:
     """Scores of the seeds of one model under that model's name, told apart by ``seed``."""
     frame = frame.copy()
-    seeds = seeds or {}
-    frame["seed"] = [seeds.get(m, (m, 0))[1] for m in frame["model"]]
-    frame["model"] = [seeds.get(m, (m, 0))[0] for m in frame["model"]]
+    owners = [_seed_of(seeds, m) for m in frame["model"]]
+    frame["model"] = [owner for owner, _ in owners]
+    frame["seed"] = [seed for _, seed in owners]
     return frame
 
 
@@ -179,9 +184,8 @@ def pathway_specialisation(scores: pd.DataFrame, rois: pd.DataFrame,
     dataset lacks dorsal or ventral areas."""
     with_pathways = set(rois.loc[rois["pathway"] != "", "model"])
     scores, rois = _pooled_seeds(scores, seeds), _pooled_seeds(rois, seeds)
-    groups = {(seeds or {}).get(m, (m, 0))[0] for m in families if families[m]
-              and m in with_pathways}
-    models = sorted(groups)
+    models = sorted({_seed_of(seeds, m)[0] for m in families
+                     if families[m] and m in with_pathways})
     if not models:
         log.info("no scored model has pathway layers: no specialisation")
     out = []
