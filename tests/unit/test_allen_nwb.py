@@ -254,6 +254,21 @@ def test_a_side_table_contradicting_the_genotype_is_an_error(tmp_path):
     assert not (out / "sessions").exists() and not (out / "c.parquet").exists()
 
 
+def test_a_side_table_naming_another_area_is_an_error(tmp_path):
+    template, _ = _arrays(0)
+    root = tmp_path / "dandiset"
+    rel = build_dataset(root, _plans(template))["sessions"]
+    side = pd.read_csv(root / SIDE_TABLE, sep="\t")
+    area = side.loc[1, "area"]
+    side.loc[1, "area"] = "VISam" if area != "VISam" else "VISp"
+    side.to_csv(root / SIDE_TABLE, sep="\t", index=False)
+    out = tmp_path / "parquet"
+    with pytest.raises(InputError, match=f"is in {side.loc[1, 'area']}.*images '{area}'"):
+        to_parquet(root, rel, root / SIDE_TABLE, None, out / "c.parquet", out / "sessions",
+                   None)
+    assert not (out / "sessions").exists() and not (out / "c.parquet").exists()
+
+
 def test_sessions_must_share_the_template(tmp_path):
     template, _ = _arrays(0)
     plans = _plans(template)

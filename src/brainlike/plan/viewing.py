@@ -7,10 +7,12 @@ listening layouts' do in :mod:`brainlike.plan.datasets`. Defaults come from the 
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from brainlike.plan.schema import section_defaults
+from brainlike.plan.schema import section_defaults, validate_section
 from brainlike.plan.specs import build
 
 #: Where the simulated dataset keeps what the loader never reads.
@@ -44,6 +46,26 @@ class ViewingSimulation:
         return self.areas[self.sessions.index(session) // self.sessions_per_area]
 
 
+def outside_dataset(side_table: str | None) -> bool:
+    """A side table given as ``/...`` or ``./...`` lies outside the dataset (relative to the
+    working directory)."""
+    return bool(side_table) and side_table.startswith(("/", "./"))
+
+
+def side_table_sessions(path: Path) -> tuple[str, ...]:
+    """``sub-<specimen>_ses-<experiment>`` of every row of a side table, in its order: a
+    real dataset's selection, stated once (the table also gives each session's depth)."""
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+    except OSError as err:
+        raise ValueError(f"side table {path}: cannot read it ({err})") from err
+    if not rows or not {"session", "subject"} <= set(rows[0]):
+        raise ValueError(f"side table {path}: needs columns session and subject, one row "
+                         "per session")
+    return tuple(f"{r['subject']}_{r['session']}" for r in rows)
+
+
 @dataclass(frozen=True)
 class ViewingDataset:
     """A two-photon dataset of mice watching a movie (``viewing.<name>``)."""
@@ -64,10 +86,17 @@ class ViewingDataset:
         sim = ViewingSimulation.from_config(d["simulate"]) if d["simulate"] is not None \
             else None
         sessions = d["sessions"]
-        if sessions is None:
-            if sim is None:
-                raise ValueError(f"viewing.{name}: list its `sessions` (a real dataset)")
+        if sessions is None and sim is not None:
             sessions = sim.sessions
+        elif sessions is None:
+            side = d["side_table"]
+            if not outside_dataset(side):
+                raise ValueError(f"viewing.{name}: list its `sessions`, or give a `side_table` "
+                                 "outside the dataset (`./...`) that lists them")
+            sessions = side_table_sessions(Path(side))
+            # the schema's session pattern keeps wildcards and shell arguments safe
+            validate_section("viewing_dataset", {**d, "sessions": list(sessions)},
+                             f"viewing.{name} (sessions of {side})")
         return cls(name=name, source=d["source"], version=d["version"], layout=d["layout"],
                    sessions=tuple(sessions), movie=d["movie"], side_table=d["side_table"],
                    groundtruth=bool(d["groundtruth"]), simulate=sim)
@@ -87,9 +116,8 @@ class ViewingDataset:
 
     @property
     def side_table_outside(self) -> bool:
-        """A side table given as ``/...`` or ``./...`` lies outside the dataset (relative to
-        the working directory): DANDI's files carry no depth or Cre line."""
-        return bool(self.side_table) and self.side_table.startswith(("/", "./"))
+        """DANDI's files carry no depth: the real preset's side table lies outside."""
+        return outside_dataset(self.side_table)
 
     def side_table_path(self, root: str) -> str | None:
         if not self.side_table:

@@ -85,13 +85,19 @@ def _side_facts(side: pd.DataFrame | None, session, side_table: Path | None
                 ) -> tuple[float, str]:
     """(depth in um, Cre line) of a session: the depth from the side table (NaN without a
     row), the Cre line from the file's genotype, else the side table, else "unknown". A side
-    table that names another Cre line than the file is an error: one of them is wrong."""
+    table that names another area or Cre line than the file is an error: one of them is
+    wrong, and the depth beside it is then suspect too."""
     row = side.loc[session.session] if side is not None and session.session in side.index \
         else None
     if row is None:
         log.warning("%s: session %s is not in the side table %s; depth NaN",
                     session.path, session.session, side_table)
     depth = float(row["depth_um"]) if row is not None else float("nan")
+    area = _known(row["area"]) if row is not None else None
+    if area and area != session.location:
+        raise InputError(Path(side_table), f"session {session.session} is in {area}, but "
+                                           f"its file {session.path} images "
+                                           f"{session.location!r} (ImagingPlane.location)")
     listed = _known(row["cre_line"]) if row is not None else None
     if session.cre_line and listed and listed != session.cre_line:
         raise InputError(Path(side_table), f"session {session.session} has Cre line "
