@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from brainlike.errors import InputError
+from brainlike.io.tables import read_columns
 from brainlike.plan.specs import VisionSpec
 
 #: Columns every stimulus Parquet has (vision contract section 4); any other is a latent.
@@ -62,14 +62,7 @@ def read_movie(path: str | Path) -> StimulusMovie:
     An InputError names the file when a column is missing, the frames are not 0..T-1, the
     frame sizes differ, or a frame's pixels are not height x width bytes.
     """
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise InputError(path, f"not a readable Parquet file ({exc})") from exc
-    missing = [c for c in MOVIE_COLUMNS if c not in table.column_names]
-    if missing:
-        raise InputError(path, f"missing column(s) {missing} of a stimulus movie; it has "
-                               f"{table.column_names}")
+    table = read_columns(path, MOVIE_COLUMNS, "a stimulus movie")
     if table.num_rows < 2:
         raise InputError(path, f"a movie needs at least 2 frames to know its rate, found "
                                f"{table.num_rows}")

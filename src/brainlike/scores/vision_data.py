@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from brainlike.errors import InputError
 from brainlike.io.atomic import atomic_path
+from brainlike.io.tables import read_columns
 
 __all__ = ["CELL_COLUMNS", "area_columns", "bin_responses", "load_responses", "read_parquet",
            "write_parquet"]
@@ -33,17 +34,7 @@ _SESSION_COLUMNS = ("cell", "repeat", "frame", "dff")
 def read_parquet(path: str | Path, columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
     """The Parquet table at ``path`` as a DataFrame; an InputError names the file when it is
     missing, unreadable or lacks any of ``columns``."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "missing")
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise InputError(path, f"not a readable Parquet file ({exc})") from exc
-    missing = [c for c in columns if c not in table.column_names]
-    if missing:
-        raise InputError(path, f"lacks column(s) {missing}; it has {table.column_names}")
-    return table.to_pandas()
+    return read_columns(path, columns).to_pandas()
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
