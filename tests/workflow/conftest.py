@@ -94,8 +94,8 @@ SHAPE, MOTION, VISION_UNTRAINED = "shape-cpc", "motion-cpc", "cpc-one-random"
 #: learning (``make run`` and the training tests measure that).
 FEW_STEPS = 10
 #: The motion classifier's steps there: fewer than its default schedule, since its margin
-#: over the untrained copy in the dorsal-like areas is wide (README) and the suite's time is not.
-MOTION_STEPS = 600
+#: over the untrained copy in the dorsal-like areas is wide (docs/vision.md) and the suite's time is not.
+MOTION_STEPS = 400
 SPEECH_TARGETS = ("data", "results/summary/narratives-sim.parquet",
                   *(f"results/probes/narratives-sim/{m}.parquet"
                     for m in (SPEECH_UNTRAINED, SPEECH_LEARNER)))
