@@ -4,8 +4,7 @@ import pandas as pd
 
 from brainlike.figures.vision import area_profiles, specialisation_figure
 from brainlike.provenance import stamp
-from brainlike.scores.vision_data import read_parquet
-from brainlike.scores.vision_model_scores import ROI_COLUMNS
+from brainlike.scores.vision_data import ROI_COLUMNS, read_parquet
 from brainlike.scores.vision_summary import HEADLINE_COLUMNS, SPECIALISATION_COLUMNS
 from brainlike.workflow import logged
 

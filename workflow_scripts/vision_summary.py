@@ -5,8 +5,12 @@ import pandas as pd
 
 from brainlike.provenance import stamp
 from brainlike.scores.vision_ceilings import read_ceilings
-from brainlike.scores.vision_data import CELL_COLUMNS, read_parquet, write_parquet
-from brainlike.scores.vision_model_scores import ROI_COLUMNS, SCORE_COLUMNS
+from brainlike.scores.vision_data import (
+    CELL_COLUMNS,
+    SCORE_COLUMNS,
+    read_parquet,
+    write_parquet,
+)
 from brainlike.scores.vision_summary import headline, pathway_specialisation
 from brainlike.workflow import logged
 

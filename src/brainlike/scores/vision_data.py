@@ -29,6 +29,12 @@ log = logging.getLogger(__name__)
 
 CELL_COLUMNS = ("cell", "session", "subject", "area", "depth_um", "cre_line", "roi")
 _SESSION_COLUMNS = ("cell", "repeat", "frame", "dff")
+#: A model's score tables (``vision_model_scores.score_model``): a row per layer and cell, and
+#: a row per layer and area. Here, not beside the scorer, so that the summary and the figures
+#: read them without importing the ridge solver (and torch).
+SCORE_COLUMNS = ["model", "layer", "pathway", "cell", "area", "r", "ceiling", "normalised"]
+ROI_COLUMNS = ["model", "layer", "pathway", "area", "rsa_tau", "rsa_ceiling",
+               "rsa_normalised", "cka", "ridge_normalised", "n_cells"]
 
 
 def read_parquet(path: str | Path, columns: tuple[str, ...] | list[str]) -> pd.DataFrame:

@@ -32,17 +32,11 @@ from brainlike.plan.specs import VisionSpec
 from brainlike.scores.cells import cell_scores
 from brainlike.scores.cka import linear_cka
 from brainlike.scores.rsa import kendall_tau, rdm
-from brainlike.scores.vision_data import area_columns
+from brainlike.scores.vision_data import ROI_COLUMNS, SCORE_COLUMNS, area_columns
 
-__all__ = ["ROI_COLUMNS", "SCORE_COLUMNS", "layer_pathway", "read_model_features",
-           "score_model"]
+__all__ = ["layer_pathway", "read_model_features", "score_model"]
 
 log = logging.getLogger(__name__)
-
-SCORE_COLUMNS = ["model", "layer", "pathway", "cell", "area", "r", "ceiling", "normalised"]
-ROI_COLUMNS = ["model", "layer", "pathway", "area", "rsa_tau", "rsa_ceiling",
-               "rsa_normalised", "cka", "ridge_normalised", "n_cells"]
-
 
 def layer_pathway(layer: str) -> str:
     """The pathway ("1", "2", ...) of a two-pathway (CPC) model's layer; "" for a shared
