@@ -7,6 +7,7 @@ from brainlike.provenance import stamp
 from brainlike.scores.vision_ceilings import read_ceilings
 from brainlike.scores.vision_data import (
     CELL_COLUMNS,
+    ROI_COLUMNS,
     SCORE_COLUMNS,
     read_parquet,
     write_parquet,
