@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from brainlike.figures.brainscores import save_figure
+# plotting order: primary visual cortex, the ventral area, then the dorsal ones
+from brainlike.plan.viewing import AREAS as AREA_ORDER
 
 __all__ = ["AREA_ORDER", "area_profiles", "shape_bias_figure", "specialisation_figure"]
 
-#: Plotting order: primary visual cortex, the ventral area, then the dorsal ones.
-AREA_ORDER = ("VISp", "VISl", "VISal", "VISrl", "VISam", "VISpm")
 _PROFILE_ROWS = (("rsa_normalised", "RSA (tau / RDM ceiling)"),
                  ("ridge_normalised", "ridge (r / ceiling)"))
 

@@ -17,6 +17,8 @@ from brainlike.plan.specs import build
 
 #: Where the simulated dataset keeps what the loader never reads.
 GROUNDTRUTH_DIR = "derivatives/groundtruth"
+#: The visual areas the Visual Coding 2P survey imaged, V1 first, then the higher areas.
+AREAS = ("VISp", "VISl", "VISal", "VISrl", "VISam", "VISpm")
 
 
 @dataclass(frozen=True)

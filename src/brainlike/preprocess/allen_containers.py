@@ -30,12 +30,12 @@ import pandas as pd
 
 from brainlike.errors import InputError
 from brainlike.io.atomic import atomic_path
+from brainlike.plan.viewing import AREAS
 from brainlike.preprocess.allen import SIDE_COLUMNS
 
 #: The stimulus set whose sessions show natural_movie_one (as do A and C; B is the one
 #: Bakhtiari et al.'s public code reads first, and what the allen2p layout names).
 STIMULUS_SET = "three_session_B"
-AREAS = ("VISp", "VISl", "VISal", "VISrl", "VISam", "VISpm")
 
 
 def _drivers(container: dict[str, Any]) -> list[str]:

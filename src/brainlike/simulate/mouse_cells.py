@@ -34,9 +34,9 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from brainlike.features.gabor import oriented_energy
+from brainlike.plan.viewing import AREAS
 from brainlike.simulate.movies import SHAPES, Movie
 
-AREAS = ("VISp", "VISl", "VISal", "VISrl", "VISam", "VISpm")
 VENTRAL = ("VISl",)
 DORSAL = ("VISal", "VISrl", "VISam", "VISpm")
 #: Range (px/frame) of preferred relative speeds per dorsal area, drawn log-uniformly.
