@@ -96,12 +96,14 @@ SHAPE, MOTION, VISION_UNTRAINED = "shape-cpc", "motion-cpc", "cpc-one-random"
 #: learning (``make run`` and the training tests measure that).
 FEW_STEPS = 10
 #: The motion classifier's steps there: fewer than its default schedule, since its margin
-#: over the untrained copy in the dorsal-like areas is wide (docs/vision.md) and the suite's time is not.
+#: over the untrained copy in the dorsal-like areas is wide (docs/vision.md) and the suite's
+#: time is not.
 MOTION_STEPS = 400
 SPEECH_TARGETS = ("data", "results/summary/narratives-sim.parquet",
                   *(f"results/probes/narratives-sim/{m}.parquet"
                     for m in (SPEECH_UNTRAINED, SPEECH_LEARNER)))
-VISION_TARGETS = ("results/summary/allen-sim.parquet", "data/parquet/allen-sim/groundtruth.parquet")
+VISION_TARGETS = ("results/summary/allen-sim.parquet",
+                  "data/parquet/allen-sim/groundtruth.parquet")
 
 
 def default_checkpoints(config: dict) -> list[str]:
@@ -159,10 +161,11 @@ class BigRuns:
             stem, prepare, niceness = RUNS[name]
             workdir = copy_workflow(factory.mktemp(stem))
             args = prepare(workdir)
-            log = (workdir / "snakemake.out").open("w")
-            proc = subprocess.Popen([SNAKEMAKE, *args], cwd=workdir, stdout=log,
-                                    stderr=subprocess.STDOUT, text=True,
-                                    preexec_fn=functools.partial(os.nice, niceness))
+            # the child keeps its own copy of the log's descriptor
+            with (workdir / "snakemake.out").open("w") as log:
+                proc = subprocess.Popen([SNAKEMAKE, *args], cwd=workdir, stdout=log,
+                                        stderr=subprocess.STDOUT, text=True,
+                                        preexec_fn=functools.partial(os.nice, niceness))
             self.procs[name] = (workdir, proc, args)
 
     def wait(self, name: str) -> Path:

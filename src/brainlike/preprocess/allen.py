@@ -92,18 +92,17 @@ def _side_facts(side: pd.DataFrame | None, session, side_table: Path | None
     if row is None:
         log.warning("%s: session %s is not in the side table %s; depth NaN",
                     session.path, session.session, side_table)
-    depth = float(row["depth_um"]) if row is not None else float("nan")
-    area = _known(row["area"]) if row is not None else None
+        return float("nan"), session.cre_line or UNKNOWN_CRE
+    area, listed = _known(row["area"]), _known(row["cre_line"])
     if area and area != session.location:
         raise InputError(Path(side_table), f"session {session.session} is in {area}, but "
                                            f"its file {session.path} images "
                                            f"{session.location!r} (ImagingPlane.location)")
-    listed = _known(row["cre_line"]) if row is not None else None
     if session.cre_line and listed and listed != session.cre_line:
         raise InputError(Path(side_table), f"session {session.session} has Cre line "
                                            f"{listed!r}, but its file {session.path} names "
                                            f"{session.cre_line!r} in the subject's genotype")
-    return depth, session.cre_line or listed or UNKNOWN_CRE
+    return float(row["depth_um"]), session.cre_line or listed or UNKNOWN_CRE
 
 
 def stimulus_table(template: np.ndarray, fps: float,

@@ -22,8 +22,8 @@ from brainlike.errors import InputError
 from brainlike.io.atomic import atomic_path
 from brainlike.io.tables import read_columns
 
-__all__ = ["CELL_COLUMNS", "area_columns", "bin_responses", "load_responses", "read_parquet",
-           "write_parquet"]
+__all__ = ["CELL_COLUMNS", "ROI_COLUMNS", "SCORE_COLUMNS", "area_columns", "bin_responses",
+           "load_responses", "read_parquet", "write_parquet"]
 
 log = logging.getLogger(__name__)
 

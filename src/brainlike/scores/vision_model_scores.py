@@ -38,6 +38,7 @@ __all__ = ["layer_pathway", "read_model_features", "score_model"]
 
 log = logging.getLogger(__name__)
 
+
 def layer_pathway(layer: str) -> str:
     """The pathway ("1", "2", ...) of a two-pathway (CPC) model's layer; "" for a shared
     layer or any other model's (the scores carry no model spec: the name decides)."""
